@@ -1,0 +1,103 @@
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+
+use crate::{Config, TlsMode};
+
+/// Read when it exists and no `--config` is given.
+pub const DEFAULT_CONFIG_PATH: &str = "/etc/upsignon/upsignon.toml";
+
+const ENV_PREFIX: &str = "UPSIGNON_";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("config file {0} does not exist: pass an existing file with --config (or UPSIGNON_CONFIG), or leave it out to use the defaults")]
+    MissingFile(PathBuf),
+    #[error("invalid configuration: {0}\nFix the value in the config file or the matching UPSIGNON_* environment variable; `upsignon config show` prints the effective configuration.")]
+    Parse(String),
+    #[error("invalid configuration: {key} = {value}: {expected}")]
+    Invalid { key: &'static str, value: String, expected: String },
+}
+
+/// Layers built-in defaults, then the TOML file, then `UPSIGNON_*` variables,
+/// and validates the result.
+///
+/// `explicit` is the path given with `--config`: it must exist. Without it,
+/// [`DEFAULT_CONFIG_PATH`] is read when present.
+pub fn load(explicit: Option<&Path>) -> Result<Config, ConfigError> {
+    let file = match explicit {
+        Some(path) if !path.is_file() => return Err(ConfigError::MissingFile(path.to_path_buf())),
+        Some(path) => Some(path.to_path_buf()),
+        None => Some(PathBuf::from(DEFAULT_CONFIG_PATH)).filter(|p| p.is_file()),
+    };
+    let mut figment = Figment::from(Serialized::defaults(Config::default()));
+    if let Some(path) = file {
+        figment = figment.merge(Toml::file_exact(path));
+    }
+    let known = known_keys();
+    let env = Env::prefixed(ENV_PREFIX).filter(move |key| known.iter().any(|k| key == k.as_str()));
+    let config: Config = figment.merge(env).extract().map_err(|e| ConfigError::Parse(describe(e)))?;
+    validate(&config)?;
+    Ok(config)
+}
+
+/// The keys of [`Config`], so that unrelated `UPSIGNON_*` variables (such as
+/// `UPSIGNON_CONFIG`) are not mistaken for configuration.
+fn known_keys() -> Vec<String> {
+    match serde_json::to_value(Config::default()) {
+        Ok(serde_json::Value::Object(map)) => map.keys().cloned().collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn describe(error: figment::Error) -> String {
+    error.into_iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; ")
+}
+
+fn validate(config: &Config) -> Result<(), ConfigError> {
+    if config.tls_mode == TlsMode::None && !config.listen.ip().is_loopback() {
+        return Err(ConfigError::Invalid {
+            key: "listen",
+            value: config.listen.to_string(),
+            expected: "tls_mode = \"none\" serves plain HTTP and is only allowed on a loopback address \
+                       (127.0.0.1 or ::1) behind a TLS reverse proxy; use tls_mode = \"self-signed\" or \"files\""
+                .to_string(),
+        });
+    }
+    if config.tls_mode == TlsMode::Files {
+        for (key, value) in [("tls_cert", &config.tls_cert), ("tls_key", &config.tls_key)] {
+            if value.is_none() {
+                return Err(ConfigError::Invalid {
+                    key,
+                    value: "(unset)".to_string(),
+                    expected: "tls_mode = \"files\" needs both tls_cert and tls_key (PEM file paths)".to_string(),
+                });
+            }
+        }
+    }
+    if !(1..=256).contains(&config.database_pool_size) {
+        return Err(ConfigError::Invalid {
+            key: "database_pool_size",
+            value: config.database_pool_size.to_string(),
+            expected: "a number of connections from 1 to 256".to_string(),
+        });
+    }
+    if config.body_limit_bytes < 1024 {
+        return Err(ConfigError::Invalid {
+            key: "body_limit_bytes",
+            value: config.body_limit_bytes.to_string(),
+            expected: "at least 1024 bytes (the default is 5242880, 5 MiB)".to_string(),
+        });
+    }
+    if let Some(url) = &config.public_url
+        && !(url.starts_with("https://") || url.starts_with("http://"))
+    {
+        return Err(ConfigError::Invalid {
+            key: "public_url",
+            value: url.clone(),
+            expected: "a URL starting with https://, for example https://passwords.example.com".to_string(),
+        });
+    }
+    Ok(())
+}

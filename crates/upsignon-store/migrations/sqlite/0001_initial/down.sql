@@ -1,0 +1,15 @@
+DROP TABLE server_settings;
+DROP INDEX audit_events_by_tenant;
+DROP TABLE audit_events;
+DROP TABLE admin_tenants;
+DROP TABLE admins;
+DROP INDEX password_stats_by_tenant;
+DROP TABLE password_stats;
+DROP TABLE shared_vault_accounts;
+DROP TABLE shared_vault_members;
+DROP TABLE shared_vaults;
+DROP TABLE devices;
+DROP TABLE vaults;
+DROP TABLE users;
+DROP TABLE allowed_emails;
+DROP TABLE tenants;
