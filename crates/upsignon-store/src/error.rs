@@ -30,7 +30,7 @@ pub enum StoreError {
     ChecksumMismatch { version: String },
 
     #[error(
-        "{} migration(s) are pending ({}) and migrate_on_start is off.\nRun `upsignon migrate up`, then start the server again.",
+        "{} migration(s) are pending ({}).\nRun `upsignon migrate up`; `upsignon serve` also applies them at start unless migrate_on_start = false.",
         .versions.len(), .versions.join(", ")
     )]
     PendingMigrations { versions: Vec<String> },

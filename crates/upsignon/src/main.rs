@@ -1,1 +1,22 @@
-fn main() {}
+//! The `upsignon` binary: parses the command line, loads the configuration,
+//! sets up logging, and calls the lifecycle functions of `upsignon-ops`.
+//! Nothing else lives here.
+
+mod cli;
+mod commands;
+mod logging;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    match commands::run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,46 @@
+use actix_web::{HttpResponse, get, web};
+use serde_json::json;
+
+use crate::{AppContext, SERVER_VERSION};
+
+pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(live).service(ready).service(version);
+}
+
+/// The process is up and answering.
+#[get("/health/live")]
+async fn live() -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "status": "live" }))
+}
+
+/// The server can serve: the database answers and its schema is exactly the
+/// one this binary expects. Load balancers and `upgrade` poll it.
+#[get("/health/ready")]
+async fn ready(ctx: web::Data<AppContext>) -> HttpResponse {
+    let store = ctx.store.clone();
+    let status = web::block(move || store.schema_status()).await;
+    let (reason, schema) = match status {
+        Ok(Ok(status)) if status.is_in_sync() => {
+            let schema = status.head().unwrap_or_default().to_string();
+            return HttpResponse::Ok().json(json!({ "status": "ready", "version": SERVER_VERSION, "schema": schema }));
+        }
+        Ok(Ok(status)) => ("schema_out_of_sync", status.head().map(str::to_string)),
+        Ok(Err(error)) => {
+            tracing::warn!(%error, "readiness check: database unreachable");
+            ("database_unreachable", None)
+        }
+        Err(_) => ("database_unreachable", None),
+    };
+    HttpResponse::ServiceUnavailable()
+        .insert_header(("Retry-After", "5"))
+        .json(json!({ "status": "not_ready", "reason": reason, "version": SERVER_VERSION, "schema": schema }))
+}
+
+/// What is running: the server version and the schema it was built for.
+#[get("/version")]
+async fn version(ctx: web::Data<AppContext>) -> HttpResponse {
+    HttpResponse::Ok().json(json!({
+        "version": SERVER_VERSION,
+        "schema": ctx.store.expected_schema(),
+    }))
+}

@@ -1,0 +1,66 @@
+use std::net::{IpAddr, TcpListener};
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::middleware::{Compress, DefaultHeaders, from_fn};
+use actix_web::{App, HttpResponse, HttpServer, web};
+use serde_json::json;
+use upsignon_config::Config;
+use upsignon_store::Store;
+
+use crate::{health, request_log};
+
+/// What every handler can reach.
+pub struct AppContext {
+    pub store: Store,
+    pub trusted_proxies: Vec<IpAddr>,
+}
+
+/// Builds and starts the server on an already bound listener (so tests can
+/// bind port 0). `tls` is `None` only for `tls_mode = "none"`. Call it inside
+/// an actix or tokio runtime; await the returned handle to serve until
+/// SIGTERM/SIGINT, after which in-flight requests get `shutdown_timeout_secs`.
+pub fn start(
+    config: &Config,
+    store: Store,
+    listener: TcpListener,
+    tls: Option<rustls::ServerConfig>,
+) -> std::io::Result<Server> {
+    let https = tls.is_some();
+    let body_limit = config.body_limit_bytes;
+    let ctx = web::Data::new(AppContext { store, trusted_proxies: config.trusted_proxies.clone() });
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(ctx.clone())
+            .app_data(web::PayloadConfig::new(body_limit))
+            .app_data(web::JsonConfig::default().limit(body_limit))
+            .wrap(Compress::default())
+            .wrap(security_headers(https))
+            .wrap(from_fn(request_log::log_request))
+            .configure(health::routes)
+            .default_service(web::to(not_found))
+    })
+    .client_request_timeout(Duration::from_secs(config.request_timeout_secs))
+    .client_disconnect_timeout(Duration::from_secs(5))
+    .keep_alive(Duration::from_secs(75))
+    .shutdown_timeout(config.shutdown_timeout_secs);
+    let server = if config.workers > 0 { server.workers(config.workers) } else { server };
+    let server = match tls {
+        Some(tls) => server.listen_rustls_0_23(listener, tls)?,
+        None => server.listen(listener)?,
+    };
+    Ok(server.run())
+}
+
+fn security_headers(https: bool) -> DefaultHeaders {
+    let headers = DefaultHeaders::new()
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("Referrer-Policy", "no-referrer"))
+        .add(("X-Frame-Options", "DENY"))
+        .add(("Cache-Control", "no-store"));
+    if https { headers.add(("Strict-Transport-Security", "max-age=31536000")) } else { headers }
+}
+
+async fn not_found() -> HttpResponse {
+    HttpResponse::NotFound().json(json!({ "error": "not_found" }))
+}

@@ -1,0 +1,18 @@
+use std::net::SocketAddr;
+
+use upsignon_api::tls::TlsError;
+use upsignon_store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum OpsError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Tls(#[from] TlsError),
+    #[error("cannot listen on {address}: {reason}\nAnother process may use that port, or binding below 1024 needs privileges; change `listen` (UPSIGNON_LISTEN).")]
+    Bind { address: SocketAddr, reason: String },
+    #[error("the HTTP server stopped with an error: {0}")]
+    Server(String),
+    #[error("refusing to revert migrations without --yes: {plan}\nRe-run with --yes to proceed; take a backup first if the data matters.")]
+    NeedsConfirmation { plan: String },
+}

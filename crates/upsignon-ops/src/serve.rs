@@ -1,0 +1,86 @@
+//! `upsignon serve`: from a config to a running HTTPS server.
+
+use std::net::{SocketAddr, TcpListener};
+use std::time::{Duration, Instant};
+
+use actix_web::dev::Server;
+use upsignon_api::SERVER_VERSION;
+use upsignon_config::Config;
+use upsignon_store::Store;
+
+use crate::OpsError;
+
+/// A server whose store and schema are ready and whose port is bound, but
+/// that does not serve yet. Preparing blocks (database, files); starting
+/// needs a runtime.
+pub struct Prepared {
+    config: Config,
+    store: Store,
+    listener: TcpListener,
+    tls: Option<rustls::ServerConfig>,
+    schema: String,
+    started: Instant,
+}
+
+/// A server that serves. Await `server` to run until SIGTERM or SIGINT.
+pub struct Running {
+    pub server: Server,
+    pub address: SocketAddr,
+    pub url: String,
+    pub schema: String,
+    /// From the start of `prepare` to the socket accepting requests.
+    pub startup: Duration,
+}
+
+/// Opens the store, applies pending migrations (or refuses a schema that is
+/// ahead, edited or pending with `migrate_on_start = false`), prepares TLS and
+/// binds the listen address.
+pub fn prepare(config: &Config) -> Result<Prepared, OpsError> {
+    let started = Instant::now();
+    let store = Store::open(&config.database(), config.database_pool_size)?;
+    prepare_with_store(config, store, started)
+}
+
+/// As [`prepare`], with a store opened by the caller (tests use it to play
+/// another release's migrations).
+pub fn prepare_with_store(config: &Config, store: Store, started: Instant) -> Result<Prepared, OpsError> {
+    if config.migrate_on_start {
+        let applied = store.migrate_up(SERVER_VERSION)?;
+        if !applied.is_empty() {
+            tracing::info!(versions = %applied.join(","), "applied pending migrations");
+        }
+    }
+    let status = store.schema_status()?;
+    status.check_servable()?;
+    let schema = status.head().unwrap_or("none").to_string();
+    let tls = upsignon_api::tls::server_config(config)?;
+    let listener = TcpListener::bind(config.listen)
+        .map_err(|e| OpsError::Bind { address: config.listen, reason: e.to_string() })?;
+    Ok(Prepared { config: config.clone(), store, listener, tls, schema, started })
+}
+
+impl Prepared {
+    /// Starts serving; call inside an actix or tokio runtime.
+    pub fn start(self) -> Result<Running, OpsError> {
+        let address = self.listener.local_addr().map_err(|e| OpsError::Server(e.to_string()))?;
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        let url = match &self.config.public_url {
+            Some(public) => public.clone(),
+            None => format!("{scheme}://{address}"),
+        };
+        let backend = self.store.backend();
+        let server = upsignon_api::start(&self.config, self.store, self.listener, self.tls)
+            .map_err(|e| OpsError::Server(e.to_string()))?;
+        let startup = self.started.elapsed();
+        tracing::info!(
+            version = SERVER_VERSION,
+            %url,
+            %address,
+            backend = %backend,
+            schema = %self.schema,
+            startup_ms = startup.as_millis() as u64,
+            "upsignon is serving"
+        );
+        Ok(Running { server, address, url, schema: self.schema, startup })
+    }
+}
