@@ -11,7 +11,11 @@ fn main() {
     println!("cargo:rerun-if-changed={}", root.display());
     let sqlite = migration_dirs(&root.join("sqlite"));
     let postgres = migration_dirs(&root.join("postgres"));
-    let names = |dirs: &[PathBuf]| dirs.iter().map(|d| d.file_name().unwrap().to_owned()).collect::<Vec<_>>();
+    let names = |dirs: &[PathBuf]| {
+        dirs.iter()
+            .map(|d| d.file_name().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
     assert_eq!(
         names(&sqlite),
         names(&postgres),
@@ -22,7 +26,11 @@ fn main() {
         writeln!(out, "static {constant}: &[EmbeddedMigration] = &[").unwrap();
         for dir in dirs {
             for file in ["up.sql", "down.sql"] {
-                assert!(dir.join(file).is_file(), "{} has no {file}: every migration needs both", dir.display());
+                assert!(
+                    dir.join(file).is_file(),
+                    "{} has no {file}: every migration needs both",
+                    dir.display()
+                );
             }
             writeln!(
                 out,

@@ -6,7 +6,11 @@ use std::net::IpAddr;
 /// proxy, and then only up to the first hop that is not itself trusted,
 /// read from the right: a client cannot forge its address by sending the
 /// header itself.
-pub fn client_ip(peer: Option<IpAddr>, forwarded_for: Option<&str>, trusted: &[IpAddr]) -> Option<IpAddr> {
+pub fn client_ip(
+    peer: Option<IpAddr>,
+    forwarded_for: Option<&str>,
+    trusted: &[IpAddr],
+) -> Option<IpAddr> {
     let peer = peer?;
     if !trusted.contains(&peer) {
         return Some(peer);
@@ -36,20 +40,36 @@ mod tests {
 
     #[test]
     fn an_untrusted_peer_is_the_client_whatever_it_claims() {
-        assert_eq!(client_ip(Some(ip("203.0.113.9")), Some("10.1.1.1"), &[ip("127.0.0.1")]), Some(ip("203.0.113.9")));
+        assert_eq!(
+            client_ip(
+                Some(ip("203.0.113.9")),
+                Some("10.1.1.1"),
+                &[ip("127.0.0.1")]
+            ),
+            Some(ip("203.0.113.9"))
+        );
     }
 
     #[test]
     fn a_trusted_proxy_passes_on_the_first_untrusted_hop_from_the_right() {
         let trusted = [ip("127.0.0.1"), ip("10.0.0.2")];
         let header = "198.51.100.7, 203.0.113.5, 10.0.0.2";
-        assert_eq!(client_ip(Some(ip("127.0.0.1")), Some(header), &trusted), Some(ip("203.0.113.5")));
+        assert_eq!(
+            client_ip(Some(ip("127.0.0.1")), Some(header), &trusted),
+            Some(ip("203.0.113.5"))
+        );
     }
 
     #[test]
     fn garbage_in_the_header_stops_the_walk() {
         let trusted = [ip("127.0.0.1")];
-        assert_eq!(client_ip(Some(ip("127.0.0.1")), Some("evil, not-an-ip"), &trusted), Some(ip("127.0.0.1")));
-        assert_eq!(client_ip(Some(ip("127.0.0.1")), None, &trusted), Some(ip("127.0.0.1")));
+        assert_eq!(
+            client_ip(Some(ip("127.0.0.1")), Some("evil, not-an-ip"), &trusted),
+            Some(ip("127.0.0.1"))
+        );
+        assert_eq!(
+            client_ip(Some(ip("127.0.0.1")), None, &trusted),
+            Some(ip("127.0.0.1"))
+        );
     }
 }

@@ -22,7 +22,8 @@ async fn ready(ctx: web::Data<AppContext>) -> HttpResponse {
     let (reason, schema) = match status {
         Ok(Ok(status)) if status.is_in_sync() => {
             let schema = status.head().unwrap_or_default().to_string();
-            return HttpResponse::Ok().json(json!({ "status": "ready", "version": SERVER_VERSION, "schema": schema }));
+            return HttpResponse::Ok()
+                .json(json!({ "status": "ready", "version": SERVER_VERSION, "schema": schema }));
         }
         Ok(Ok(status)) => ("schema_out_of_sync", status.head().map(str::to_string)),
         Ok(Err(error)) => {

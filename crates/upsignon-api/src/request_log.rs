@@ -16,8 +16,14 @@ pub(crate) async fn log_request(
     let started = Instant::now();
     let method = req.method().clone();
     let path = req.path().to_owned();
-    let trusted = req.app_data::<web::Data<AppContext>>().map(|ctx| ctx.trusted_proxies.clone()).unwrap_or_default();
-    let forwarded = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok());
+    let trusted = req
+        .app_data::<web::Data<AppContext>>()
+        .map(|ctx| ctx.trusted_proxies.clone())
+        .unwrap_or_default();
+    let forwarded = req
+        .headers()
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok());
     let ip = client_ip(req.peer_addr().map(|a| a.ip()), forwarded, &trusted);
     let response = next.call(req).await?;
     tracing::info!(

@@ -28,7 +28,10 @@ pub fn start(
 ) -> std::io::Result<Server> {
     let https = tls.is_some();
     let body_limit = config.body_limit_bytes;
-    let ctx = web::Data::new(AppContext { store, trusted_proxies: config.trusted_proxies.clone() });
+    let ctx = web::Data::new(AppContext {
+        store,
+        trusted_proxies: config.trusted_proxies.clone(),
+    });
     let server = HttpServer::new(move || {
         App::new()
             .app_data(ctx.clone())
@@ -44,7 +47,11 @@ pub fn start(
     .client_disconnect_timeout(Duration::from_secs(5))
     .keep_alive(Duration::from_secs(75))
     .shutdown_timeout(config.shutdown_timeout_secs);
-    let server = if config.workers > 0 { server.workers(config.workers) } else { server };
+    let server = if config.workers > 0 {
+        server.workers(config.workers)
+    } else {
+        server
+    };
     let server = match tls {
         Some(tls) => server.listen_rustls_0_23(listener, tls)?,
         None => server.listen(listener)?,
@@ -58,7 +65,11 @@ fn security_headers(https: bool) -> DefaultHeaders {
         .add(("Referrer-Policy", "no-referrer"))
         .add(("X-Frame-Options", "DENY"))
         .add(("Cache-Control", "no-store"));
-    if https { headers.add(("Strict-Transport-Security", "max-age=31536000")) } else { headers }
+    if https {
+        headers.add(("Strict-Transport-Security", "max-age=31536000"))
+    } else {
+        headers
+    }
 }
 
 async fn not_found() -> HttpResponse {

@@ -13,17 +13,31 @@ use upsignon_config::{Config, TlsMode};
 
 #[derive(Debug, thiserror::Error)]
 pub enum TlsError {
-    #[error("cannot read the TLS {what} {path}: {reason}\nCheck tls_cert / tls_key in the config, or use tls_mode = \"self-signed\".")]
-    Read { what: &'static str, path: PathBuf, reason: String },
+    #[error(
+        "cannot read the TLS {what} {path}: {reason}\nCheck tls_cert / tls_key in the config, or use tls_mode = \"self-signed\"."
+    )]
+    Read {
+        what: &'static str,
+        path: PathBuf,
+        reason: String,
+    },
     #[error(
         "the TLS private key {0} is readable by other users of this machine: refusing to start.\nRun `chmod 600 {0}` (or 640 with a dedicated group) and start again."
     )]
     KeyTooOpen(PathBuf),
-    #[error("cannot write the generated TLS {what} to {path}: {reason}\nMake state_dir writable by the server's user.")]
-    Write { what: &'static str, path: PathBuf, reason: String },
+    #[error(
+        "cannot write the generated TLS {what} to {path}: {reason}\nMake state_dir writable by the server's user."
+    )]
+    Write {
+        what: &'static str,
+        path: PathBuf,
+        reason: String,
+    },
     #[error("cannot generate a self-signed certificate: {0}")]
     Generate(String),
-    #[error("the TLS certificate and key do not form a usable pair: {0}\nCheck that tls_key is the private key of tls_cert.")]
+    #[error(
+        "the TLS certificate and key do not form a usable pair: {0}\nCheck that tls_key is the private key of tls_cert."
+    )]
     Config(String),
 }
 
@@ -32,7 +46,10 @@ pub fn server_config(config: &Config) -> Result<Option<ServerConfig>, TlsError> 
     let (cert, key) = match config.tls_mode {
         TlsMode::None => return Ok(None),
         TlsMode::Files => {
-            let (cert, key) = (config.tls_cert.clone().unwrap_or_default(), config.tls_key.clone().unwrap_or_default());
+            let (cert, key) = (
+                config.tls_cert.clone().unwrap_or_default(),
+                config.tls_key.clone().unwrap_or_default(),
+            );
             refuse_open_key(&key)?;
             (cert, key)
         }
@@ -48,8 +65,15 @@ pub fn self_signed_paths(state_dir: &Path) -> (PathBuf, PathBuf) {
 }
 
 fn build(cert_path: &Path, key_path: &Path) -> Result<ServerConfig, TlsError> {
-    fn read_err<'a>(what: &'static str, path: &'a Path) -> impl Fn(rustls_pki_types::pem::Error) -> TlsError + 'a {
-        move |e| TlsError::Read { what, path: path.to_path_buf(), reason: e.to_string() }
+    fn read_err<'a>(
+        what: &'static str,
+        path: &'a Path,
+    ) -> impl Fn(rustls_pki_types::pem::Error) -> TlsError + 'a {
+        move |e| TlsError::Read {
+            what,
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        }
     }
     let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert_path)
         .map_err(read_err("certificate", cert_path))?
@@ -101,15 +125,30 @@ fn ensure_self_signed(config: &Config) -> Result<(PathBuf, PathBuf), TlsError> {
         return Ok((cert_path, key_path));
     }
     let names = subject_names(config);
-    let generated = rcgen::generate_simple_self_signed(names).map_err(|e| TlsError::Generate(e.to_string()))?;
-    write_private(&key_path, generated.signing_key.serialize_pem().as_bytes(), "private key", 0o600)?;
-    write_private(&cert_path, generated.cert.pem().as_bytes(), "certificate", 0o644)?;
+    let generated =
+        rcgen::generate_simple_self_signed(names).map_err(|e| TlsError::Generate(e.to_string()))?;
+    write_private(
+        &key_path,
+        generated.signing_key.serialize_pem().as_bytes(),
+        "private key",
+        0o600,
+    )?;
+    write_private(
+        &cert_path,
+        generated.cert.pem().as_bytes(),
+        "certificate",
+        0o644,
+    )?;
     tracing::info!(cert = %cert_path.display(), "generated a self-signed TLS certificate");
     Ok((cert_path, key_path))
 }
 
 fn subject_names(config: &Config) -> Vec<String> {
-    let mut names = vec!["localhost".to_string(), "127.0.0.1".to_string(), "::1".to_string()];
+    let mut names = vec![
+        "localhost".to_string(),
+        "127.0.0.1".to_string(),
+        "::1".to_string(),
+    ];
     let ip = config.listen.ip();
     if !ip.is_unspecified() && !ip.is_loopback() {
         names.push(ip.to_string());
@@ -132,8 +171,17 @@ fn host_of(url: &str) -> Option<String> {
 }
 
 /// Writes to a temporary name, fsyncs, then renames: never a half-written file.
-fn write_private(path: &Path, contents: &[u8], what: &'static str, mode: u32) -> Result<(), TlsError> {
-    let fail = |e: std::io::Error| TlsError::Write { what, path: path.to_path_buf(), reason: e.to_string() };
+fn write_private(
+    path: &Path,
+    contents: &[u8],
+    what: &'static str,
+    mode: u32,
+) -> Result<(), TlsError> {
+    let fail = |e: std::io::Error| TlsError::Write {
+        what,
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    };
     let dir = path.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(dir).map_err(fail)?;
     let tmp = path.with_extension("tmp");
@@ -147,7 +195,9 @@ fn write_private(path: &Path, contents: &[u8], what: &'static str, mode: u32) ->
     #[cfg(not(unix))]
     let _ = mode;
     let mut file = options.open(&tmp).map_err(fail)?;
-    file.write_all(contents).and_then(|_| file.sync_all()).map_err(fail)?;
+    file.write_all(contents)
+        .and_then(|_| file.sync_all())
+        .map_err(fail)?;
     fs::rename(&tmp, path).map_err(fail)
 }
 
@@ -157,8 +207,14 @@ mod tests {
 
     #[test]
     fn reads_the_host_of_the_public_url() {
-        assert_eq!(host_of("https://vault.example.com:8443/x").as_deref(), Some("vault.example.com"));
-        assert_eq!(host_of("https://[2001:db8::1]:443").as_deref(), Some("2001:db8::1"));
+        assert_eq!(
+            host_of("https://vault.example.com:8443/x").as_deref(),
+            Some("vault.example.com")
+        );
+        assert_eq!(
+            host_of("https://[2001:db8::1]:443").as_deref(),
+            Some("2001:db8::1")
+        );
         assert_eq!(host_of("nonsense"), None);
     }
 }

@@ -4,10 +4,17 @@
 use serde_json::Value;
 use upsignon_config::TlsMode;
 use upsignon_store::Store;
-use upsignon_testkit::{Backend, backend_tests, newer_release_migrations, spawn_app, spawn_app_with};
+use upsignon_testkit::{
+    Backend, backend_tests, newer_release_migrations, spawn_app, spawn_app_with,
+};
 
 async fn get_json(app: &upsignon_testkit::TestApp, path: &str) -> (u16, Value) {
-    let response = app.client.get(app.url(path)).send().await.expect("the server answers");
+    let response = app
+        .client
+        .get(app.url(path))
+        .send()
+        .await
+        .expect("the server answers");
     let status = response.status().as_u16();
     (status, response.json().await.expect("a JSON body"))
 }
@@ -22,14 +29,23 @@ async fn ready_reports_version_and_schema(backend: Backend) {
     let (status, body) = get_json(&app, "/health/live").await;
     assert_eq!((status, body["status"].as_str()), (200, Some("live")));
     let (status, body) = get_json(&app, "/version").await;
-    assert_eq!((status, body["version"].as_str()), (200, Some(upsignon_api::SERVER_VERSION)));
+    assert_eq!(
+        (status, body["version"].as_str()),
+        (200, Some(upsignon_api::SERVER_VERSION))
+    );
 }
 
 async fn ready_turns_503_when_a_newer_release_moves_the_schema(backend: Backend) {
     let app = spawn_app(backend);
-    let newer = Store::open_with_migrations(&app.db.url, 1, newer_release_migrations(backend)).unwrap();
+    let newer =
+        Store::open_with_migrations(&app.db.url, 1, newer_release_migrations(backend)).unwrap();
     newer.migrate_up("9.9.9").unwrap();
-    let response = app.client.get(app.url("/health/ready")).send().await.unwrap();
+    let response = app
+        .client
+        .get(app.url("/health/ready"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status().as_u16(), 503);
     assert!(response.headers().contains_key("retry-after"));
     let body: Value = response.json().await.unwrap();
@@ -39,7 +55,12 @@ async fn ready_turns_503_when_a_newer_release_moves_the_schema(backend: Backend)
 
 async fn unknown_routes_get_a_json_404_with_security_headers(backend: Backend) {
     let app = spawn_app(backend);
-    let response = app.client.get(app.url("/no/such/route")).send().await.unwrap();
+    let response = app
+        .client
+        .get(app.url("/no/such/route"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status().as_u16(), 404);
     let headers = response.headers().clone();
     for (name, value) in [
@@ -47,7 +68,11 @@ async fn unknown_routes_get_a_json_404_with_security_headers(backend: Backend) {
         ("referrer-policy", "no-referrer"),
         ("strict-transport-security", "max-age=31536000"),
     ] {
-        assert_eq!(headers.get(name).and_then(|v| v.to_str().ok()), Some(value), "{name}");
+        assert_eq!(
+            headers.get(name).and_then(|v| v.to_str().ok()),
+            Some(value),
+            "{name}"
+        );
     }
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["error"], "not_found");
@@ -67,7 +92,10 @@ async fn the_generated_certificate_is_kept_across_restarts() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        assert_eq!(std::fs::metadata(&key).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            std::fs::metadata(&key).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
     }
     let state_dir = app.config.state_dir.clone();
     let again = upsignon_testkit::spawn_app_with(Backend::Sqlite, |c| c.state_dir = state_dir);

@@ -22,7 +22,9 @@ pub enum DatabaseUrlError {
         "database_url '{0}' is not supported: use sqlite://PATH (embedded, the default) or postgres://USER:PASSWORD@HOST:PORT/DATABASE"
     )]
     UnknownScheme(String),
-    #[error("database_url 'sqlite://' needs a file path, for example sqlite:///var/lib/upsignon/upsignon.db")]
+    #[error(
+        "database_url 'sqlite://' needs a file path, for example sqlite:///var/lib/upsignon/upsignon.db"
+    )]
     EmptySqlitePath,
 }
 
@@ -129,6 +131,9 @@ mod tests {
         let err = DatabaseUrl::parse("mysql://root:pw@db/x").unwrap_err();
         assert!(err.to_string().contains("sqlite://PATH"));
         assert!(!err.to_string().contains("pw"));
-        assert_eq!(DatabaseUrl::parse("sqlite://"), Err(DatabaseUrlError::EmptySqlitePath));
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://"),
+            Err(DatabaseUrlError::EmptySqlitePath)
+        );
     }
 }

@@ -12,12 +12,20 @@ const ENV_PREFIX: &str = "UPSIGNON_";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("config file {0} does not exist: pass an existing file with --config (or UPSIGNON_CONFIG), or leave it out to use the defaults")]
+    #[error(
+        "config file {0} does not exist: pass an existing file with --config (or UPSIGNON_CONFIG), or leave it out to use the defaults"
+    )]
     MissingFile(PathBuf),
-    #[error("invalid configuration: {0}\nFix the value in the config file or the matching UPSIGNON_* environment variable; `upsignon config show` prints the effective configuration.")]
+    #[error(
+        "invalid configuration: {0}\nFix the value in the config file or the matching UPSIGNON_* environment variable; `upsignon config show` prints the effective configuration."
+    )]
     Parse(String),
     #[error("invalid configuration: {key} = {value}: {expected}")]
-    Invalid { key: &'static str, value: String, expected: String },
+    Invalid {
+        key: &'static str,
+        value: String,
+        expected: String,
+    },
 }
 
 /// Layers built-in defaults, then the TOML file, then `UPSIGNON_*` variables,
@@ -37,7 +45,10 @@ pub fn load(explicit: Option<&Path>) -> Result<Config, ConfigError> {
     }
     let known = known_keys();
     let env = Env::prefixed(ENV_PREFIX).filter(move |key| known.iter().any(|k| key == k.as_str()));
-    let config: Config = figment.merge(env).extract().map_err(|e| ConfigError::Parse(describe(e)))?;
+    let figment = figment.merge(env);
+    let config: Config = figment
+        .extract()
+        .map_err(|e| ConfigError::Parse(describe(&figment, e)))?;
     validate(&config)?;
     Ok(config)
 }
@@ -51,8 +62,50 @@ fn known_keys() -> Vec<String> {
     }
 }
 
-fn describe(error: figment::Error) -> String {
-    error.into_iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; ")
+/// One line per bad key: the key, the value given, where it came from, what
+/// went wrong and what a good value looks like.
+fn describe(figment: &Figment, error: figment::Error) -> String {
+    error
+        .into_iter()
+        .map(|e| {
+            let key = e.path.join(".");
+            let value = figment.find_value(&key).ok().map(|v| match v.as_str() {
+                Some(text) => text.to_string(),
+                None => serde_json::to_string(&v).unwrap_or_default(),
+            });
+            let source = e
+                .metadata
+                .as_ref()
+                .map(|m| format!(" (from {})", m.name))
+                .unwrap_or_default();
+            let example = example_for(&key)
+                .map(|x| format!("; expected {x}"))
+                .unwrap_or_default();
+            match value {
+                Some(value) if !key.is_empty() => {
+                    format!("{key} = {value:?}{source}: {}{example}", e.kind)
+                }
+                _ => format!("{}{source}", e.kind),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn example_for(key: &str) -> Option<&'static str> {
+    Some(match key {
+        "listen" => "an address and port such as 127.0.0.1:8443 or 0.0.0.0:8443",
+        "database_url" => {
+            "sqlite:///var/lib/upsignon/upsignon.db or postgres://USER:PASSWORD@HOST:5432/DATABASE"
+        }
+        "tls_mode" => "one of \"self-signed\", \"files\", \"none\"",
+        "log_format" => "one of \"auto\", \"human\", \"json\"",
+        "trusted_proxies" => {
+            "a list of IP addresses, such as [\"127.0.0.1\"] (or 127.0.0.1,10.0.0.2 in the environment)"
+        }
+        "migrate_on_start" => "true or false",
+        _ => return None,
+    })
 }
 
 fn validate(config: &Config) -> Result<(), ConfigError> {
@@ -71,7 +124,9 @@ fn validate(config: &Config) -> Result<(), ConfigError> {
                 return Err(ConfigError::Invalid {
                     key,
                     value: "(unset)".to_string(),
-                    expected: "tls_mode = \"files\" needs both tls_cert and tls_key (PEM file paths)".to_string(),
+                    expected:
+                        "tls_mode = \"files\" needs both tls_cert and tls_key (PEM file paths)"
+                            .to_string(),
                 });
             }
         }
@@ -96,7 +151,8 @@ fn validate(config: &Config) -> Result<(), ConfigError> {
         return Err(ConfigError::Invalid {
             key: "public_url",
             value: url.clone(),
-            expected: "a URL starting with https://, for example https://passwords.example.com".to_string(),
+            expected: "a URL starting with https://, for example https://passwords.example.com"
+                .to_string(),
         });
     }
     Ok(())

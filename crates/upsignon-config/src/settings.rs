@@ -101,7 +101,11 @@ impl Config {
         if let Some(url) = &self.public_url {
             return url.clone();
         }
-        let scheme = if self.tls_mode == TlsMode::None { "http" } else { "https" };
+        let scheme = if self.tls_mode == TlsMode::None {
+            "http"
+        } else {
+            "https"
+        };
         format!("{scheme}://{}", self.listen)
     }
 }
@@ -124,7 +128,9 @@ fn ip_list<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<IpAddr>, D:
         .filter(|s| !s.is_empty())
         .map(|s| {
             s.parse().map_err(|_| {
-                serde::de::Error::custom(format!("'{s}' is not an IP address (expected for example 10.0.0.1 or ::1)"))
+                serde::de::Error::custom(format!(
+                    "'{s}' is not an IP address (expected for example 10.0.0.1 or ::1)"
+                ))
             })
         })
         .collect()

@@ -2,6 +2,9 @@
 //! `UPSIGNON_*` variables. `figment::Jail` gives each test its own environment
 //! and working directory.
 
+// `Jail::expect_with` fixes the closure type, with figment's large error.
+#![allow(clippy::result_large_err)]
+
 use figment::Jail;
 use upsignon_config::{Config, ConfigError, DatabaseUrl, LogFormat, TlsMode, load};
 
@@ -17,7 +20,10 @@ fn defaults_give_sqlite_in_the_state_dir_on_loopback() {
         let config = load_in(jail, None).unwrap();
         assert_eq!(config.listen.to_string(), "127.0.0.1:8443");
         assert_eq!(config.tls_mode, TlsMode::SelfSigned);
-        assert_eq!(config.database(), DatabaseUrl::sqlite("/srv/upsignon/upsignon.db"));
+        assert_eq!(
+            config.database(),
+            DatabaseUrl::sqlite("/srv/upsignon/upsignon.db")
+        );
         Ok(())
     });
 }
@@ -25,9 +31,15 @@ fn defaults_give_sqlite_in_the_state_dir_on_loopback() {
 #[test]
 fn the_environment_overrides_the_file() {
     Jail::expect_with(|jail| {
-        jail.create_file("upsignon.toml", "listen = \"127.0.0.1:9000\"\nlog_format = \"json\"\n")?;
+        jail.create_file(
+            "upsignon.toml",
+            "listen = \"127.0.0.1:9000\"\nlog_format = \"json\"\n",
+        )?;
         jail.set_env("UPSIGNON_LISTEN", "127.0.0.1:9443");
-        jail.set_env("UPSIGNON_DATABASE_URL", "postgres://app:pw@127.0.0.1/upsignon");
+        jail.set_env(
+            "UPSIGNON_DATABASE_URL",
+            "postgres://app:pw@127.0.0.1/upsignon",
+        );
         jail.set_env("UPSIGNON_TRUSTED_PROXIES", "10.0.0.1, 10.0.0.2");
         jail.set_env("UPSIGNON_CONFIG", "ignored-by-the-loader");
         let config = load_in(jail, Some("upsignon.toml")).unwrap();
@@ -71,7 +83,9 @@ fn plain_http_is_refused_off_loopback() {
 fn a_typo_in_the_file_is_an_error_not_a_silent_default() {
     Jail::expect_with(|jail| {
         jail.create_file("upsignon.toml", "lisen = \"127.0.0.1:9000\"\n")?;
-        let message = load_in(jail, Some("upsignon.toml")).unwrap_err().to_string();
+        let message = load_in(jail, Some("upsignon.toml"))
+            .unwrap_err()
+            .to_string();
         assert!(message.contains("lisen"), "{message}");
         Ok(())
     });

@@ -9,10 +9,14 @@ pub enum OpsError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Tls(#[from] TlsError),
-    #[error("cannot listen on {address}: {reason}\nAnother process may use that port, or binding below 1024 needs privileges; change `listen` (UPSIGNON_LISTEN).")]
+    #[error(
+        "cannot listen on {address}: {reason}\nAnother process may use that port, or binding below 1024 needs privileges; change `listen` (UPSIGNON_LISTEN)."
+    )]
     Bind { address: SocketAddr, reason: String },
     #[error("the HTTP server stopped with an error: {0}")]
     Server(String),
-    #[error("refusing to revert migrations without --yes: {plan}\nRe-run with --yes to proceed; take a backup first if the data matters.")]
+    #[error(
+        "refusing to revert migrations without --yes: {plan}\nRe-run with --yes to proceed; take a backup first if the data matters."
+    )]
     NeedsConfirmation { plan: String },
 }

@@ -27,9 +27,17 @@ pub fn status(store: &Store) -> Result<StatusReport, OpsError> {
 
 impl fmt::Display for StatusReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "{:<8} {:<28} {:<18} {:<10} APPLIED AT (UTC)", "VERSION", "NAME", "STATE", "APPLIED BY")?;
+        writeln!(
+            f,
+            "{:<8} {:<28} {:<18} {:<10} APPLIED AT (UTC)",
+            "VERSION", "NAME", "STATE", "APPLIED BY"
+        )?;
         for m in &self.status.migrations {
-            let state = if m.irreversible { format!("{} (irreversible)", m.state.label()) } else { m.state.label().into() };
+            let state = if m.irreversible {
+                format!("{} (irreversible)", m.state.label())
+            } else {
+                m.state.label().into()
+            };
             writeln!(
                 f,
                 "{:<8} {:<28} {:<18} {:<10} {}",
@@ -46,7 +54,11 @@ impl fmt::Display for StatusReport {
             Ok(()) => "in sync".to_string(),
             Err(e) => e.to_string(),
         };
-        write!(f, "{} schema {head}, upsignon {SERVER_VERSION} expects {expected}: {verdict}", self.backend)
+        write!(
+            f,
+            "{} schema {head}, upsignon {SERVER_VERSION} expects {expected}: {verdict}",
+            self.backend
+        )
     }
 }
 
@@ -62,12 +74,20 @@ impl fmt::Display for ChangeReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let ms = self.elapsed.as_millis();
         match self.versions.as_slice() {
-            [] => write!(f, "migrate {}: nothing to do on {} ({ms} ms)", self.action, self.backend),
+            [] => write!(
+                f,
+                "migrate {}: nothing to do on {} ({ms} ms)",
+                self.action, self.backend
+            ),
             versions => write!(
                 f,
                 "migrate {}: {} {} migration(s) ({}) on {} in {ms} ms",
                 self.action,
-                if self.action == "up" { "applied" } else { "reverted" },
+                if self.action == "up" {
+                    "applied"
+                } else {
+                    "reverted"
+                },
                 versions.len(),
                 versions.join(", "),
                 self.backend
@@ -79,7 +99,12 @@ impl fmt::Display for ChangeReport {
 pub fn up(store: &Store) -> Result<ChangeReport, OpsError> {
     let started = Instant::now();
     let versions = store.migrate_up(SERVER_VERSION)?;
-    Ok(ChangeReport { action: "up", versions, backend: store.backend(), elapsed: started.elapsed() })
+    Ok(ChangeReport {
+        action: "up",
+        versions,
+        backend: store.backend(),
+        elapsed: started.elapsed(),
+    })
 }
 
 /// Reverts migrations above `target`. Without `confirmed`, refuses and says
@@ -96,13 +121,21 @@ pub fn down(store: &Store, target: &str, confirmed: bool) -> Result<ChangeReport
         let plan = if doomed.is_empty() {
             format!("nothing is applied above {target}")
         } else {
-            format!("this would revert {} and drop what they added", doomed.join(", "))
+            format!(
+                "this would revert {} and drop what they added",
+                doomed.join(", ")
+            )
         };
         return Err(OpsError::NeedsConfirmation { plan });
     }
     let started = Instant::now();
     let versions = store.migrate_down_to(target)?;
-    Ok(ChangeReport { action: "down", versions, backend: store.backend(), elapsed: started.elapsed() })
+    Ok(ChangeReport {
+        action: "down",
+        versions,
+        backend: store.backend(),
+        elapsed: started.elapsed(),
+    })
 }
 
 pub struct SyncReport {
@@ -114,7 +147,13 @@ pub struct SyncReport {
 
 impl fmt::Display for SyncReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let list = |v: &[String]| if v.is_empty() { "none".to_string() } else { v.join(", ") };
+        let list = |v: &[String]| {
+            if v.is_empty() {
+                "none".to_string()
+            } else {
+                v.join(", ")
+            }
+        };
         write!(
             f,
             "migrate sync: reverted {} (applied by a newer release), applied {} on {} in {} ms; schema now matches upsignon {SERVER_VERSION}",
@@ -129,7 +168,12 @@ impl fmt::Display for SyncReport {
 pub fn sync(store: &Store) -> Result<SyncReport, OpsError> {
     let started = Instant::now();
     let report = store.migrate_sync(SERVER_VERSION)?;
-    Ok(SyncReport { reverted: report.reverted, applied: report.applied, backend: store.backend(), elapsed: started.elapsed() })
+    Ok(SyncReport {
+        reverted: report.reverted,
+        applied: report.applied,
+        backend: store.backend(),
+        elapsed: started.elapsed(),
+    })
 }
 
 fn format_ms(ms: i64) -> String {

@@ -43,7 +43,11 @@ pub fn prepare(config: &Config) -> Result<Prepared, OpsError> {
 
 /// As [`prepare`], with a store opened by the caller (tests use it to play
 /// another release's migrations).
-pub fn prepare_with_store(config: &Config, store: Store, started: Instant) -> Result<Prepared, OpsError> {
+pub fn prepare_with_store(
+    config: &Config,
+    store: Store,
+    started: Instant,
+) -> Result<Prepared, OpsError> {
     if config.migrate_on_start {
         let applied = store.migrate_up(SERVER_VERSION)?;
         if !applied.is_empty() {
@@ -54,15 +58,27 @@ pub fn prepare_with_store(config: &Config, store: Store, started: Instant) -> Re
     status.check_servable()?;
     let schema = status.head().unwrap_or("none").to_string();
     let tls = upsignon_api::tls::server_config(config)?;
-    let listener = TcpListener::bind(config.listen)
-        .map_err(|e| OpsError::Bind { address: config.listen, reason: e.to_string() })?;
-    Ok(Prepared { config: config.clone(), store, listener, tls, schema, started })
+    let listener = TcpListener::bind(config.listen).map_err(|e| OpsError::Bind {
+        address: config.listen,
+        reason: e.to_string(),
+    })?;
+    Ok(Prepared {
+        config: config.clone(),
+        store,
+        listener,
+        tls,
+        schema,
+        started,
+    })
 }
 
 impl Prepared {
     /// Starts serving; call inside an actix or tokio runtime.
     pub fn start(self) -> Result<Running, OpsError> {
-        let address = self.listener.local_addr().map_err(|e| OpsError::Server(e.to_string()))?;
+        let address = self
+            .listener
+            .local_addr()
+            .map_err(|e| OpsError::Server(e.to_string()))?;
         let scheme = if self.tls.is_some() { "https" } else { "http" };
         let url = match &self.config.public_url {
             Some(public) => public.clone(),
@@ -81,6 +97,12 @@ impl Prepared {
             startup_ms = startup.as_millis() as u64,
             "upsignon is serving"
         );
-        Ok(Running { server, address, url, schema: self.schema, startup })
+        Ok(Running {
+            server,
+            address,
+            url,
+            schema: self.schema,
+            startup,
+        })
     }
 }

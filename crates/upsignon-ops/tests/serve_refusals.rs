@@ -40,7 +40,12 @@ async fn serves_the_sysadmins_own_certificate() {
         c.tls_cert = Some(cert);
         c.tls_key = Some(key);
     });
-    let response = app.client.get(app.url("/health/ready")).send().await.unwrap();
+    let response = app
+        .client
+        .get(app.url("/health/ready"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status().as_u16(), 200);
 }
 
@@ -48,17 +53,28 @@ async fn serves_the_sysadmins_own_certificate() {
 fn a_private_key_readable_by_others_is_refused() {
     let db = TestDatabase::new(Backend::Sqlite);
     let (cert, key) = write_pair(db.dir.path(), 0o644);
-    let config = Config { tls_mode: TlsMode::Files, tls_cert: Some(cert), tls_key: Some(key.clone()), ..config_for(&db) };
+    let config = Config {
+        tls_mode: TlsMode::Files,
+        tls_cert: Some(cert),
+        tls_key: Some(key.clone()),
+        ..config_for(&db)
+    };
     let message = serve::prepare(&config).err().expect("refused").to_string();
     assert!(message.contains("readable by other users"), "{message}");
-    assert!(message.contains(&format!("chmod 600 {}", key.display())), "{message}");
+    assert!(
+        message.contains(&format!("chmod 600 {}", key.display())),
+        "{message}"
+    );
 }
 
 #[test]
 fn a_port_in_use_is_reported_with_the_setting_to_change() {
     let db = TestDatabase::new(Backend::Sqlite);
     let taken = TcpListener::bind("127.0.0.1:0").unwrap();
-    let config = Config { listen: taken.local_addr().unwrap(), ..config_for(&db) };
+    let config = Config {
+        listen: taken.local_addr().unwrap(),
+        ..config_for(&db)
+    };
     let error = serve::prepare(&config).err().expect("refused");
     assert!(matches!(error, OpsError::Bind { .. }), "{error}");
     assert!(error.to_string().contains("UPSIGNON_LISTEN"), "{error}");
@@ -66,9 +82,15 @@ fn a_port_in_use_is_reported_with_the_setting_to_change() {
 
 fn pending_migrations_without_migrate_on_start_are_refused(backend: Backend) {
     let db = TestDatabase::new(backend);
-    let config = Config { migrate_on_start: false, ..config_for(&db) };
+    let config = Config {
+        migrate_on_start: false,
+        ..config_for(&db)
+    };
     let error = serve::prepare(&config).err().expect("refused");
-    assert!(matches!(error, OpsError::Store(StoreError::PendingMigrations { .. })), "{error}");
+    assert!(
+        matches!(error, OpsError::Store(StoreError::PendingMigrations { .. })),
+        "{error}"
+    );
     assert!(error.to_string().contains("upsignon migrate up"), "{error}");
     let status = Store::open(&db.url, 1).unwrap().schema_status().unwrap();
     assert_eq!(status.head(), None, "nothing was applied");

@@ -71,7 +71,10 @@ impl ConnectionOpener {
 
 fn open_sqlite(path: &Path) -> ConnectionResult<SqliteConnection> {
     let text = path.to_str().ok_or_else(|| {
-        ConnectionError::BadConnection(format!("the SQLite path {} is not valid UTF-8", path.display()))
+        ConnectionError::BadConnection(format!(
+            "the SQLite path {} is not valid UTF-8",
+            path.display()
+        ))
     })?;
     let mut conn = SqliteConnection::establish(text)?;
     conn.batch_execute(SQLITE_PRAGMAS)
@@ -88,7 +91,8 @@ impl ManageConnection for ConnectionOpener {
     }
 
     fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), Self::Error> {
-        conn.batch_execute("SELECT 1").map_err(diesel::r2d2::Error::QueryError)
+        conn.batch_execute("SELECT 1")
+            .map_err(diesel::r2d2::Error::QueryError)
     }
 
     fn has_broken(&self, _conn: &mut AnyConnection) -> bool {

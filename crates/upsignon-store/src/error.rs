@@ -7,12 +7,20 @@ pub enum StoreError {
     #[error(
         "cannot connect to the {backend} database at {location}: {reason}\nCheck database_url (UPSIGNON_DATABASE_URL) and that the database server is running and reachable."
     )]
-    Connect { backend: Backend, location: String, reason: String },
+    Connect {
+        backend: Backend,
+        location: String,
+        reason: String,
+    },
 
-    #[error("cannot create the directory {path} for the SQLite database: {reason}\nCreate it, or set state_dir / database_url to a writable place.")]
+    #[error(
+        "cannot create the directory {path} for the SQLite database: {reason}\nCreate it, or set state_dir / database_url to a writable place."
+    )]
     CreateDir { path: String, reason: String },
 
-    #[error("no database connection became free in time: {0}\nThe database may be overloaded or unreachable; raise database_pool_size if the server is busy.")]
+    #[error(
+        "no database connection became free in time: {0}\nThe database may be overloaded or unreachable; raise database_pool_size if the server is busy."
+    )]
     Pool(String),
 
     #[error("database error: {0}")]
@@ -40,7 +48,9 @@ pub enum StoreError {
     )]
     Irreversible { version: String },
 
-    #[error("there is no migration {version}: `upsignon migrate status` lists the versions (use 0 to revert them all)")]
+    #[error(
+        "there is no migration {version}: `upsignon migrate status` lists the versions (use 0 to revert them all)"
+    )]
     UnknownVersion { version: String },
 
     #[error("cannot read migrations from {path}: {reason}")]

@@ -14,7 +14,11 @@ struct Line {
 }
 
 fn lines(conn: &mut AnyConnection, sql: &str) -> Result<Vec<String>, StoreError> {
-    Ok(diesel::sql_query(sql).load::<Line>(conn)?.into_iter().map(|l| l.line).collect())
+    Ok(diesel::sql_query(sql)
+        .load::<Line>(conn)?
+        .into_iter()
+        .map(|l| l.line)
+        .collect())
 }
 
 /// Application tables, sorted (SQLite's own tables excluded).
@@ -35,7 +39,9 @@ pub fn tables(conn: &mut AnyConnection) -> Result<Vec<String>, StoreError> {
 pub fn columns(conn: &mut AnyConnection, table: &str) -> Result<Vec<String>, StoreError> {
     let table = quote_literal(table);
     let sql = match conn.backend() {
-        Backend::Sqlite => format!("SELECT name AS line FROM pragma_table_info({table}) ORDER BY cid"),
+        Backend::Sqlite => {
+            format!("SELECT name AS line FROM pragma_table_info({table}) ORDER BY cid")
+        }
         Backend::Postgres => format!(
             "SELECT column_name::text AS line FROM information_schema.columns \
              WHERE table_schema = current_schema() AND table_name = {table} ORDER BY ordinal_position"
@@ -47,11 +53,22 @@ pub fn columns(conn: &mut AnyConnection, table: &str) -> Result<Vec<String>, Sto
 /// Every row of `table` as a JSON array of its values, sorted, so that two
 /// snapshots of the same data compare equal.
 pub fn rows(conn: &mut AnyConnection, table: &str) -> Result<Vec<String>, StoreError> {
-    let columns: Vec<String> = columns(conn, table)?.iter().map(|c| quote_identifier(c)).collect();
+    let columns: Vec<String> = columns(conn, table)?
+        .iter()
+        .map(|c| quote_identifier(c))
+        .collect();
     let sql = match conn.backend() {
-        Backend::Sqlite => format!("SELECT json_array({}) AS line FROM {}", columns.join(", "), quote_identifier(table)),
+        Backend::Sqlite => format!(
+            "SELECT json_array({}) AS line FROM {}",
+            columns.join(", "),
+            quote_identifier(table)
+        ),
         Backend::Postgres => {
-            format!("SELECT json_build_array({})::text AS line FROM {}", columns.join(", "), quote_identifier(table))
+            format!(
+                "SELECT json_build_array({})::text AS line FROM {}",
+                columns.join(", "),
+                quote_identifier(table)
+            )
         }
     };
     let mut rows = lines(conn, &sql)?;

@@ -31,7 +31,11 @@ impl Store {
 
     /// Connects with another migration set: tests use it to play an older or
     /// newer release against the same database.
-    pub fn open_with_migrations(url: &DatabaseUrl, pool_size: u32, migrations: Vec<Migration>) -> Result<Self, StoreError> {
+    pub fn open_with_migrations(
+        url: &DatabaseUrl,
+        pool_size: u32,
+        migrations: Vec<Migration>,
+    ) -> Result<Self, StoreError> {
         if let DatabaseUrl::Sqlite(path) = url {
             create_parent_dir(path)?;
         }
@@ -48,7 +52,11 @@ impl Store {
             .min_idle(Some(1))
             .connection_timeout(Duration::from_secs(10))
             .build_unchecked(opener);
-        Ok(Self { pool, backend, migrations: migrations.into() })
+        Ok(Self {
+            pool,
+            backend,
+            migrations: migrations.into(),
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -102,7 +110,10 @@ fn create_parent_dir(path: &std::path::Path) -> Result<(), StoreError> {
     if dir.is_dir() {
         return Ok(());
     }
-    let fail = |e: std::io::Error| StoreError::CreateDir { path: dir.display().to_string(), reason: e.to_string() };
+    let fail = |e: std::io::Error| StoreError::CreateDir {
+        path: dir.display().to_string(),
+        reason: e.to_string(),
+    };
     std::fs::create_dir_all(dir).map_err(fail)?;
     #[cfg(unix)]
     {

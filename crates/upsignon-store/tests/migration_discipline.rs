@@ -21,13 +21,24 @@ fn open(db: &TestDatabase, migrations: &[Migration]) -> Store {
 
 fn schema(db: &TestDatabase, store: &Store) -> String {
     match db.backend {
-        Backend::Sqlite => introspect::sqlite_schema(&mut store.connection().unwrap()).unwrap().join("\n"),
+        Backend::Sqlite => introspect::sqlite_schema(&mut store.connection().unwrap())
+            .unwrap()
+            .join("\n"),
         Backend::Postgres => {
             let out = Command::new("pg_dump")
-                .args(["--schema-only", "--no-owner", "--no-privileges", &db.url_string()])
+                .args([
+                    "--schema-only",
+                    "--no-owner",
+                    "--no-privileges",
+                    &db.url_string(),
+                ])
                 .output()
                 .expect("pg_dump runs");
-            assert!(out.status.success(), "pg_dump: {}", String::from_utf8_lossy(&out.stderr));
+            assert!(
+                out.status.success(),
+                "pg_dump: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
             // `\restrict KEY` lines carry a random key per run; the rest is the schema.
             String::from_utf8(out.stdout)
                 .unwrap()
@@ -59,7 +70,11 @@ fn write_fixture(store: &Store, migration: &Migration) {
             migration.version, migration.name, migration.version, migration.name
         )
     });
-    store.connection().unwrap().batch_execute(&sql).unwrap_or_else(|e| panic!("fixture of {}: {e}", migration.version));
+    store
+        .connection()
+        .unwrap()
+        .batch_execute(&sql)
+        .unwrap_or_else(|e| panic!("fixture of {}: {e}", migration.version));
 }
 
 fn check_migration(backend: Backend, all: &[Migration], n: usize) {
@@ -74,23 +89,46 @@ fn check_migration(backend: Backend, all: &[Migration], n: usize) {
     let (schema_before, data_before) = (schema(&db, &before), data(&before));
 
     let with_n = open(&db, &all[..=n]);
-    assert_eq!(with_n.migrate_up(VERSION).unwrap(), [all[n].version.clone()]);
+    assert_eq!(
+        with_n.migrate_up(VERSION).unwrap(),
+        [all[n].version.clone()]
+    );
     let schema_up = schema(&db, &with_n);
     write_fixture(&with_n, &all[n]);
 
-    let target = if n == 0 { "0".to_string() } else { all[n - 1].version.clone() };
+    let target = if n == 0 {
+        "0".to_string()
+    } else {
+        all[n - 1].version.clone()
+    };
     with_n.migrate_down_to(&target).unwrap();
-    assert_eq!(schema(&db, &with_n), schema_before, "down of {} does not restore the schema", all[n].version);
+    assert_eq!(
+        schema(&db, &with_n),
+        schema_before,
+        "down of {} does not restore the schema",
+        all[n].version
+    );
     let data_after = data(&with_n);
     for (table, rows) in &data_before {
-        let kept = data_after.get(table).unwrap_or_else(|| panic!("down of {} dropped table {table}", all[n].version));
+        let kept = data_after
+            .get(table)
+            .unwrap_or_else(|| panic!("down of {} dropped table {table}", all[n].version));
         for row in rows {
-            assert!(kept.contains(row), "down of {} lost a row of {table}: {row}", all[n].version);
+            assert!(
+                kept.contains(row),
+                "down of {} lost a row of {table}: {row}",
+                all[n].version
+            );
         }
     }
 
     with_n.migrate_up(VERSION).unwrap();
-    assert_eq!(schema(&db, &with_n), schema_up, "{} applied again gives another schema", all[n].version);
+    assert_eq!(
+        schema(&db, &with_n),
+        schema_up,
+        "{} applied again gives another schema",
+        all[n].version
+    );
 }
 
 fn every_migration_reverts_cleanly(backend: Backend) {

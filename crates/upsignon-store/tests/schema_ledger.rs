@@ -39,8 +39,14 @@ fn an_older_binary_sees_the_schema_ahead_and_sync_reverts_it(backend: Backend) {
     assert_eq!(status.head(), Some("9002"));
     let refusal = old.migrate_up("0.1.0").unwrap_err();
     assert!(matches!(refusal, StoreError::SchemaAhead { .. }));
-    assert!(refusal.to_string().contains("upsignon migrate sync"), "{refusal}");
-    assert!(matches!(status.check_servable(), Err(StoreError::SchemaAhead { .. })));
+    assert!(
+        refusal.to_string().contains("upsignon migrate sync"),
+        "{refusal}"
+    );
+    assert!(matches!(
+        status.check_servable(),
+        Err(StoreError::SchemaAhead { .. })
+    ));
 
     let report = old.migrate_sync("0.1.0").unwrap();
     assert_eq!(report.reverted, ["9002", "9001"]);
@@ -60,13 +66,27 @@ fn an_edited_migration_is_refused(backend: Backend) {
     store
         .connection()
         .unwrap()
-        .batch_execute("UPDATE upsignon_schema_ledger SET checksum = 'edited' WHERE version = '0001'")
+        .batch_execute(
+            "UPDATE upsignon_schema_ledger SET checksum = 'edited' WHERE version = '0001'",
+        )
         .unwrap();
     let status = store.schema_status().unwrap();
-    assert_eq!(status.versions_in(MigrationState::ChecksumMismatch), ["0001"]);
-    assert!(matches!(status.check_servable(), Err(StoreError::ChecksumMismatch { .. })));
-    assert!(matches!(store.migrate_up("0.1.0"), Err(StoreError::ChecksumMismatch { .. })));
-    assert!(matches!(store.migrate_sync("0.1.0"), Err(StoreError::ChecksumMismatch { .. })));
+    assert_eq!(
+        status.versions_in(MigrationState::ChecksumMismatch),
+        ["0001"]
+    );
+    assert!(matches!(
+        status.check_servable(),
+        Err(StoreError::ChecksumMismatch { .. })
+    ));
+    assert!(matches!(
+        store.migrate_up("0.1.0"),
+        Err(StoreError::ChecksumMismatch { .. })
+    ));
+    assert!(matches!(
+        store.migrate_sync("0.1.0"),
+        Err(StoreError::ChecksumMismatch { .. })
+    ));
 }
 
 fn an_irreversible_migration_stops_a_revert_before_any_change(backend: Backend) {
@@ -80,8 +100,14 @@ fn an_irreversible_migration_stops_a_revert_before_any_change(backend: Backend) 
     let store = Store::open_with_migrations(&db.url, 2, set).unwrap();
     store.migrate_up("9.9.9").unwrap();
     let refusal = store.migrate_down_to("0001").unwrap_err();
-    assert!(matches!(&refusal, StoreError::Irreversible { version } if version == "9003"), "{refusal}");
-    assert!(tables(&store).contains(&"vault_notes".to_string()), "nothing was reverted");
+    assert!(
+        matches!(&refusal, StoreError::Irreversible { version } if version == "9003"),
+        "{refusal}"
+    );
+    assert!(
+        tables(&store).contains(&"vault_notes".to_string()),
+        "nothing was reverted"
+    );
     assert_eq!(store.schema_status().unwrap().head(), Some("9003"));
 }
 
@@ -89,7 +115,10 @@ fn down_to_an_unknown_version_is_refused(backend: Backend) {
     let db = TestDatabase::new(backend);
     let store = current(&db);
     store.migrate_up("0.1.0").unwrap();
-    assert!(matches!(store.migrate_down_to("0042"), Err(StoreError::UnknownVersion { .. })));
+    assert!(matches!(
+        store.migrate_down_to("0042"),
+        Err(StoreError::UnknownVersion { .. })
+    ));
     assert_eq!(store.migrate_down_to("0").unwrap(), ["0001"]);
     assert_eq!(tables(&store), ["upsignon_schema_ledger"]);
 }
@@ -98,11 +127,18 @@ fn two_processes_migrating_at_once_apply_each_migration_once(backend: Backend) {
     let db = TestDatabase::new(backend);
     let stores: Vec<Store> = (0..4).map(|_| newer(&db)).collect();
     let applied: Vec<Vec<String>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = stores.iter().map(|s| scope.spawn(|| s.migrate_up("9.9.9").unwrap())).collect();
+        let handles: Vec<_> = stores
+            .iter()
+            .map(|s| scope.spawn(|| s.migrate_up("9.9.9").unwrap()))
+            .collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
     let total: usize = applied.iter().map(Vec::len).sum();
-    assert_eq!(total, newer_release_migrations(backend).len(), "each migration applied exactly once: {applied:?}");
+    assert_eq!(
+        total,
+        newer_release_migrations(backend).len(),
+        "each migration applied exactly once: {applied:?}"
+    );
     assert!(stores[0].schema_status().unwrap().is_in_sync());
 }
 
@@ -110,7 +146,12 @@ fn status_of_a_fresh_database_writes_nothing(backend: Backend) {
     let db = TestDatabase::new(backend);
     let store = current(&db);
     let status = store.schema_status().unwrap();
-    assert!(status.migrations.iter().all(|m| m.state == MigrationState::Pending));
+    assert!(
+        status
+            .migrations
+            .iter()
+            .all(|m| m.state == MigrationState::Pending)
+    );
     assert!(tables(&store).is_empty());
 }
 
@@ -135,10 +176,12 @@ fn sqlite_connections_are_durable_and_enforce_foreign_keys() {
     let store = current(&db);
     let mut conn = store.connection().unwrap();
     let pragma = |conn: &mut upsignon_store::AnyConnection, name: &str| {
-        diesel::sql_query(format!("SELECT CAST({name} AS TEXT) AS value FROM pragma_{name}"))
-            .get_result::<Pragma>(conn)
-            .unwrap()
-            .value
+        diesel::sql_query(format!(
+            "SELECT CAST({name} AS TEXT) AS value FROM pragma_{name}"
+        ))
+        .get_result::<Pragma>(conn)
+        .unwrap()
+        .value
     };
     assert_eq!(pragma(&mut conn, "journal_mode"), "wal");
     assert_eq!(pragma(&mut conn, "synchronous"), "2", "synchronous = FULL");
@@ -148,7 +191,10 @@ fn sqlite_connections_are_durable_and_enforce_foreign_keys() {
 #[test]
 fn an_unreachable_postgres_says_what_to_check_without_the_password() {
     let url = DatabaseUrl::parse("postgres://app:topsecret@127.0.0.1:1/upsignon").unwrap();
-    let message = Store::open(&url, 1).err().expect("port 1 refuses").to_string();
+    let message = Store::open(&url, 1)
+        .err()
+        .expect("port 1 refuses")
+        .to_string();
     assert!(message.contains("Check database_url"), "{message}");
     assert!(message.contains("127.0.0.1:1"), "{message}");
     assert!(!message.contains("topsecret"), "{message}");

@@ -45,20 +45,34 @@ pub fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> Tes
         ..Config::default()
     };
     adjust(&mut config);
-    let prepared = serve::prepare(&config).unwrap_or_else(|e| panic!("the test server does not start: {e}"));
+    let prepared =
+        serve::prepare(&config).unwrap_or_else(|e| panic!("the test server does not start: {e}"));
     let store = Store::open(&config.database(), 2).expect("a second handle on the test database");
     let (started_tx, started_rx) = mpsc::channel();
     let thread = std::thread::spawn(move || {
         System::new().block_on(async move {
             let running = prepared.start().expect("start the test server");
-            started_tx.send((running.address, running.server.handle())).unwrap();
+            started_tx
+                .send((running.address, running.server.handle()))
+                .unwrap();
             running.server.await.expect("the test server stops cleanly");
         })
     });
-    let (address, handle) = started_rx.recv().expect("the server thread reports its address");
+    let (address, handle) = started_rx
+        .recv()
+        .expect("the server thread reports its address");
     let https = config.tls_mode != TlsMode::None;
     let base_url = format!("{}://{address}", if https { "https" } else { "http" });
-    TestApp { address, base_url, client: client_for(&config), config, store, handle, thread: Some(thread), db }
+    TestApp {
+        address,
+        base_url,
+        client: client_for(&config),
+        config,
+        store,
+        handle,
+        thread: Some(thread),
+        db,
+    }
 }
 
 fn client_for(config: &Config) -> reqwest::Client {
@@ -70,7 +84,8 @@ fn client_for(config: &Config) -> reqwest::Client {
     };
     if let Some(path) = cert_path {
         let pem = std::fs::read(path).expect("the server certificate");
-        builder = builder.add_root_certificate(reqwest::Certificate::from_pem(&pem).expect("a PEM certificate"));
+        builder = builder
+            .add_root_certificate(reqwest::Certificate::from_pem(&pem).expect("a PEM certificate"));
     }
     builder.build().expect("an HTTPS client")
 }

@@ -7,7 +7,8 @@ use upsignon_store::Backend;
 /// The PostgreSQL server tests create their databases on:
 /// `UPSIGNON_TEST_PG_URL`, else `postgres://postgres@127.0.0.1:5432`.
 pub fn postgres_admin_url() -> String {
-    std::env::var("UPSIGNON_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".to_string())
+    std::env::var("UPSIGNON_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".to_string())
 }
 
 /// A database that belongs to one test and disappears with it.
@@ -25,13 +26,24 @@ impl TestDatabase {
         match backend {
             Backend::Sqlite => {
                 let url = DatabaseUrl::sqlite(dir.path().join("upsignon.db"));
-                Self { url, backend, dir, postgres_name: None }
+                Self {
+                    url,
+                    backend,
+                    dir,
+                    postgres_name: None,
+                }
             }
             Backend::Postgres => {
                 let name = format!("upsignon_test_{}", uuid::Uuid::new_v4().simple());
                 admin_execute(&format!("CREATE DATABASE {name}"));
-                let url = DatabaseUrl::parse(&format!("{}/{name}", postgres_admin_url())).expect("a postgres URL");
-                Self { url, backend, dir, postgres_name: Some(name) }
+                let url = DatabaseUrl::parse(&format!("{}/{name}", postgres_admin_url()))
+                    .expect("a postgres URL");
+                Self {
+                    url,
+                    backend,
+                    dir,
+                    postgres_name: Some(name),
+                }
             }
         }
     }
@@ -58,5 +70,6 @@ fn admin_execute(sql: &str) {
     let mut conn = PgConnection::establish(&url).unwrap_or_else(|e| {
         panic!("tests need the PostgreSQL server at {url} ({e}); start it with `pg_ctlcluster --skip-systemctl-redirect 15 main start`")
     });
-    conn.batch_execute(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+    conn.batch_execute(sql)
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
 }

@@ -1,7 +1,7 @@
 use std::path::PathBuf;
 
-use upsignon_store::migrations::{self, Migration};
 use upsignon_store::Backend;
+use upsignon_store::migrations::{self, Migration};
 
 fn crate_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -25,7 +25,9 @@ pub fn newer_release_migrations(backend: Backend) -> Vec<Migration> {
 pub fn fixture_sql(migration: &Migration) -> Option<String> {
     let file = format!("{}_{}.sql", migration.version, migration.name);
     [
-        crate_dir().join("../upsignon-store/migrations/fixtures").join(&file),
+        crate_dir()
+            .join("../upsignon-store/migrations/fixtures")
+            .join(&file),
         crate_dir().join("migrations-newer/fixtures").join(&file),
     ]
     .iter()

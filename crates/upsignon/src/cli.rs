@@ -25,7 +25,13 @@ Examples:
 #[command(name = "upsignon", version, about, long_about, after_help = AFTER_HELP)]
 pub struct Cli {
     /// Config file to read instead of /etc/upsignon/upsignon.toml.
-    #[arg(long, short = 'c', global = true, env = "UPSIGNON_CONFIG", value_name = "FILE")]
+    #[arg(
+        long,
+        short = 'c',
+        global = true,
+        env = "UPSIGNON_CONFIG",
+        value_name = "FILE"
+    )]
     pub config: Option<PathBuf>,
 
     #[command(subcommand)]

@@ -25,7 +25,10 @@ fn run_server(config: &Config) -> anyhow::Result<()> {
     let prepared = serve::prepare(config)?;
     actix_web::rt::System::new().block_on(async move {
         let running = prepared.start()?;
-        running.server.await.context("the HTTP server stopped with an error")?;
+        running
+            .server
+            .await
+            .context("the HTTP server stopped with an error")?;
         tracing::info!("upsignon stopped");
         Ok(())
     })
@@ -46,6 +49,8 @@ fn show_config(config: &Config) -> anyhow::Result<()> {
     let mut effective = config.clone();
     effective.database_url = Some(config.database());
     let text = toml::to_string(&effective).context("cannot print the configuration")?;
-    println!("# effective configuration (defaults, then the config file, then UPSIGNON_* variables)\n{text}");
+    println!(
+        "# effective configuration (defaults, then the config file, then UPSIGNON_* variables)\n{text}"
+    );
     Ok(())
 }

@@ -46,7 +46,9 @@ pub(crate) fn ensure(conn: &mut AnyConnection) -> QueryResult<()> {
 
 fn exists(conn: &mut AnyConnection) -> QueryResult<bool> {
     let sql = match conn.backend() {
-        Backend::Sqlite => "SELECT count(*) AS n FROM sqlite_schema WHERE type = 'table' AND name = 'upsignon_schema_ledger'",
+        Backend::Sqlite => {
+            "SELECT count(*) AS n FROM sqlite_schema WHERE type = 'table' AND name = 'upsignon_schema_ledger'"
+        }
         Backend::Postgres => {
             "SELECT count(*) AS n FROM information_schema.tables \
              WHERE table_schema = current_schema() AND table_name = 'upsignon_schema_ledger'"
@@ -64,7 +66,12 @@ pub(crate) fn read(conn: &mut AnyConnection) -> QueryResult<Vec<LedgerRow>> {
     ledger::table.order(ledger::version.asc()).load(conn)
 }
 
-pub(crate) fn record(conn: &mut AnyConnection, migration: &Migration, server_version: &str, now_ms: i64) -> QueryResult<()> {
+pub(crate) fn record(
+    conn: &mut AnyConnection,
+    migration: &Migration,
+    server_version: &str,
+    now_ms: i64,
+) -> QueryResult<()> {
     let row = LedgerRow {
         version: migration.version.clone(),
         name: migration.name.clone(),
@@ -74,9 +81,14 @@ pub(crate) fn record(conn: &mut AnyConnection, migration: &Migration, server_ver
         applied_by: server_version.to_string(),
         applied_at: now_ms,
     };
-    diesel::insert_into(ledger::table).values(&row).execute(conn).map(drop)
+    diesel::insert_into(ledger::table)
+        .values(&row)
+        .execute(conn)
+        .map(drop)
 }
 
 pub(crate) fn forget(conn: &mut AnyConnection, version: &str) -> QueryResult<()> {
-    diesel::delete(ledger::table.filter(ledger::version.eq(version))).execute(conn).map(drop)
+    diesel::delete(ledger::table.filter(ledger::version.eq(version)))
+        .execute(conn)
+        .map(drop)
 }

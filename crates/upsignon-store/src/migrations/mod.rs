@@ -17,9 +17,9 @@ use sha2::{Digest, Sha256};
 use crate::{Backend, StoreError};
 
 pub use ledger::LedgerRow;
-pub(crate) use runner::{apply_pending, revert_to, sync};
 pub(crate) use ledger::read as ledger_rows;
 pub use runner::SyncReport;
+pub(crate) use runner::{apply_pending, revert_to, sync};
 pub use status::{MigrationState, MigrationStatus, SchemaStatus};
 
 /// The first line of a down script that cannot undo its up without losing data.
@@ -39,7 +39,12 @@ impl Migration {
     /// Builds a migration from its folder name `VERSION_NAME`.
     pub fn from_parts(dir_name: &str, up_sql: &str, down_sql: &str) -> Self {
         let (version, name) = dir_name.split_once('_').unwrap_or((dir_name, ""));
-        Self { version: version.to_string(), name: name.to_string(), up_sql: up_sql.to_string(), down_sql: down_sql.to_string() }
+        Self {
+            version: version.to_string(),
+            name: name.to_string(),
+            up_sql: up_sql.to_string(),
+            down_sql: down_sql.to_string(),
+        }
     }
 
     /// SHA-256 of the up script: a released migration must never change.
@@ -70,13 +75,18 @@ pub fn embedded(backend: Backend) -> Vec<Migration> {
         Backend::Sqlite => SQLITE,
         Backend::Postgres => POSTGRES,
     };
-    set.iter().map(|m| Migration::from_parts(m.dir, m.up, m.down)).collect()
+    set.iter()
+        .map(|m| Migration::from_parts(m.dir, m.up, m.down))
+        .collect()
 }
 
 /// Reads `VERSION_NAME/{up,down}.sql` folders from `dir`, oldest first. Used
 /// by tests to stand in for the migrations of another release.
 pub fn load_dir(dir: &Path) -> Result<Vec<Migration>, StoreError> {
-    let fail = |reason: String| StoreError::MigrationFiles { path: dir.display().to_string(), reason };
+    let fail = |reason: String| StoreError::MigrationFiles {
+        path: dir.display().to_string(),
+        reason,
+    };
     let mut entries: Vec<_> = std::fs::read_dir(dir)
         .map_err(|e| fail(e.to_string()))?
         .filter_map(Result::ok)
@@ -87,9 +97,18 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Migration>, StoreError> {
     entries
         .iter()
         .map(|path| {
-            let read = |file: &str| std::fs::read_to_string(path.join(file)).map_err(|e| fail(format!("{file}: {e}")));
-            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-            Ok(Migration::from_parts(name, &read("up.sql")?, &read("down.sql")?))
+            let read = |file: &str| {
+                std::fs::read_to_string(path.join(file)).map_err(|e| fail(format!("{file}: {e}")))
+            };
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default();
+            Ok(Migration::from_parts(
+                name,
+                &read("up.sql")?,
+                &read("down.sql")?,
+            ))
         })
         .collect()
 }
@@ -100,7 +119,12 @@ mod tests {
 
     #[test]
     fn both_backends_embed_the_same_versions() {
-        let versions = |b| embedded(b).into_iter().map(|m| m.version).collect::<Vec<_>>();
+        let versions = |b| {
+            embedded(b)
+                .into_iter()
+                .map(|m| m.version)
+                .collect::<Vec<_>>()
+        };
         assert!(!versions(Backend::Sqlite).is_empty());
         assert_eq!(versions(Backend::Sqlite), versions(Backend::Postgres));
     }

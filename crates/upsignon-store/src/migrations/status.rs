@@ -47,14 +47,17 @@ impl SchemaStatus {
     pub fn compute(known: &[Migration], ledger: &[LedgerRow]) -> Self {
         let mut by_version: BTreeMap<&str, MigrationStatus> = BTreeMap::new();
         for m in known {
-            by_version.insert(&m.version, MigrationStatus {
-                version: m.version.clone(),
-                name: m.name.clone(),
-                state: MigrationState::Pending,
-                applied_by: None,
-                applied_at_ms: None,
-                irreversible: m.is_irreversible(),
-            });
+            by_version.insert(
+                &m.version,
+                MigrationStatus {
+                    version: m.version.clone(),
+                    name: m.name.clone(),
+                    state: MigrationState::Pending,
+                    applied_by: None,
+                    applied_at_ms: None,
+                    irreversible: m.is_irreversible(),
+                },
+            );
         }
         for row in ledger {
             let state = match known.iter().find(|m| m.version == row.version) {
@@ -62,20 +65,29 @@ impl SchemaStatus {
                 Some(_) => MigrationState::ChecksumMismatch,
                 None => MigrationState::Ahead,
             };
-            by_version.insert(&row.version, MigrationStatus {
-                version: row.version.clone(),
-                name: row.name.clone(),
-                state,
-                applied_by: Some(row.applied_by.clone()),
-                applied_at_ms: Some(row.applied_at),
-                irreversible: row.irreversible,
-            });
+            by_version.insert(
+                &row.version,
+                MigrationStatus {
+                    version: row.version.clone(),
+                    name: row.name.clone(),
+                    state,
+                    applied_by: Some(row.applied_by.clone()),
+                    applied_at_ms: Some(row.applied_at),
+                    irreversible: row.irreversible,
+                },
+            );
         }
-        Self { migrations: by_version.into_values().collect() }
+        Self {
+            migrations: by_version.into_values().collect(),
+        }
     }
 
     pub fn versions_in(&self, state: MigrationState) -> Vec<String> {
-        self.migrations.iter().filter(|m| m.state == state).map(|m| m.version.clone()).collect()
+        self.migrations
+            .iter()
+            .filter(|m| m.state == state)
+            .map(|m| m.version.clone())
+            .collect()
     }
 
     /// The newest migration present in the database, if any.
@@ -99,7 +111,11 @@ impl SchemaStatus {
     }
 
     pub(crate) fn check_no_ahead_or_mismatch(&self) -> Result<(), StoreError> {
-        if let Some(version) = self.versions_in(MigrationState::ChecksumMismatch).into_iter().next() {
+        if let Some(version) = self
+            .versions_in(MigrationState::ChecksumMismatch)
+            .into_iter()
+            .next()
+        {
             return Err(StoreError::ChecksumMismatch { version });
         }
         let ahead = self.versions_in(MigrationState::Ahead);
@@ -110,7 +126,9 @@ impl SchemaStatus {
     }
 
     pub fn is_in_sync(&self) -> bool {
-        self.migrations.iter().all(|m| m.state == MigrationState::Applied)
+        self.migrations
+            .iter()
+            .all(|m| m.state == MigrationState::Applied)
     }
 }
 
@@ -119,7 +137,11 @@ mod tests {
     use super::*;
 
     fn migration(version: &str) -> Migration {
-        Migration::from_parts(&format!("{version}_m"), &format!("CREATE TABLE t{version} (x INT);"), "DROP TABLE x;")
+        Migration::from_parts(
+            &format!("{version}_m"),
+            &format!("CREATE TABLE t{version} (x INT);"),
+            "DROP TABLE x;",
+        )
     }
 
     fn applied(m: &Migration) -> LedgerRow {
@@ -139,21 +161,37 @@ mod tests {
         let (one, two, three) = (migration("0001"), migration("0002"), migration("0003"));
         let mut edited = applied(&two);
         edited.checksum = "other".into();
-        let status = SchemaStatus::compute(&[one.clone(), two], &[applied(&one), edited, applied(&three)]);
-        let states: Vec<_> = status.migrations.iter().map(|m| (m.version.as_str(), m.state)).collect();
-        assert_eq!(states, [
-            ("0001", MigrationState::Applied),
-            ("0002", MigrationState::ChecksumMismatch),
-            ("0003", MigrationState::Ahead)
-        ]);
+        let status = SchemaStatus::compute(
+            &[one.clone(), two],
+            &[applied(&one), edited, applied(&three)],
+        );
+        let states: Vec<_> = status
+            .migrations
+            .iter()
+            .map(|m| (m.version.as_str(), m.state))
+            .collect();
+        assert_eq!(
+            states,
+            [
+                ("0001", MigrationState::Applied),
+                ("0002", MigrationState::ChecksumMismatch),
+                ("0003", MigrationState::Ahead)
+            ]
+        );
         assert_eq!(status.head(), Some("0003"));
-        assert!(matches!(status.check_servable(), Err(StoreError::ChecksumMismatch { .. })));
+        assert!(matches!(
+            status.check_servable(),
+            Err(StoreError::ChecksumMismatch { .. })
+        ));
     }
 
     #[test]
     fn a_fresh_database_is_all_pending_and_not_servable() {
         let status = SchemaStatus::compute(&[migration("0001")], &[]);
         assert_eq!(status.head(), None);
-        assert!(matches!(status.check_servable(), Err(StoreError::PendingMigrations { .. })));
+        assert!(matches!(
+            status.check_servable(),
+            Err(StoreError::PendingMigrations { .. })
+        ));
     }
 }

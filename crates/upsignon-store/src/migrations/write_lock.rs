@@ -24,7 +24,9 @@ pub(crate) fn locked_transaction<T>(
         AnyConnection::Sqlite(inner) => {
             AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?;
             let outcome = work(conn);
-            let AnyConnection::Sqlite(inner) = conn else { unreachable!("the variant cannot change") };
+            let AnyConnection::Sqlite(inner) = conn else {
+                unreachable!("the variant cannot change")
+            };
             match outcome {
                 Ok(value) => {
                     AnsiTransactionManager::commit_transaction(inner)?;
