@@ -8,7 +8,11 @@ use upsignon_store::{Backend, Store, introspect};
 use upsignon_testkit::{TestDatabase, backend_tests};
 
 fn documented_columns() -> BTreeSet<(String, String)> {
-    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/data-inventory.md")).unwrap();
+    let doc = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/data-inventory.md"
+    ))
+    .unwrap();
     doc.lines()
         .filter_map(|line| {
             let cells: Vec<&str> = line.split('|').map(str::trim).collect();
@@ -36,9 +40,15 @@ fn every_stored_column_is_in_the_data_inventory(backend: Backend) {
     store.migrate_up("test").unwrap();
     let (live, documented) = (live_columns(&store), documented_columns());
     let undocumented: Vec<_> = live.difference(&documented).collect();
-    assert!(undocumented.is_empty(), "stored but missing from docs/data-inventory.md: {undocumented:?}");
+    assert!(
+        undocumented.is_empty(),
+        "stored but missing from docs/data-inventory.md: {undocumented:?}"
+    );
     let stale: Vec<_> = documented.difference(&live).collect();
-    assert!(stale.is_empty(), "listed in docs/data-inventory.md but not stored: {stale:?}");
+    assert!(
+        stale.is_empty(),
+        "listed in docs/data-inventory.md but not stored: {stale:?}"
+    );
 }
 
 backend_tests!(every_stored_column_is_in_the_data_inventory);
