@@ -1,6 +1,10 @@
 //! Embeds every migration under `migrations/{sqlite,postgres}/` into the
 //! binary, and refuses to build when the two backends do not have the same
 //! versions or a migration lacks its `down.sql`.
+//!
+//! `UPSIGNON_EXTRA_MIGRATIONS=DIR` (with `DIR/sqlite` and `DIR/postgres`)
+//! adds migrations to the build: the upgrade tests use it to build a real
+//! "newer release" of the server. Release builds never set it.
 
 use std::fmt::Write as _;
 use std::fs;
@@ -9,8 +13,19 @@ use std::path::{Path, PathBuf};
 fn main() {
     let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap()).join("migrations");
     println!("cargo:rerun-if-changed={}", root.display());
-    let sqlite = migration_dirs(&root.join("sqlite"));
-    let postgres = migration_dirs(&root.join("postgres"));
+    println!("cargo:rerun-if-env-changed=UPSIGNON_EXTRA_MIGRATIONS");
+    let extra = std::env::var_os("UPSIGNON_EXTRA_MIGRATIONS").map(PathBuf::from);
+    let with_extra = |backend: &str| {
+        let mut dirs = migration_dirs(&root.join(backend));
+        if let Some(extra) = &extra {
+            println!("cargo:rerun-if-changed={}", extra.display());
+            dirs.extend(migration_dirs(&extra.join(backend)));
+            dirs.sort_by_key(|d| d.file_name().unwrap().to_owned());
+        }
+        dirs
+    };
+    let sqlite = with_extra("sqlite");
+    let postgres = with_extra("postgres");
     let names = |dirs: &[PathBuf]| {
         dirs.iter()
             .map(|d| d.file_name().unwrap().to_owned())

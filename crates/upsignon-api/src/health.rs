@@ -13,19 +13,26 @@ async fn live() -> HttpResponse {
     HttpResponse::Ok().json(json!({ "status": "live" }))
 }
 
-/// The server can serve: the database answers and its schema is exactly the
-/// one this binary expects. Load balancers and `upgrade` poll it.
+/// The server can serve: the database answers, its schema is exactly the
+/// one this binary expects, and no maintenance is under way. Load balancers
+/// and `upgrade` poll it.
 #[get("/health/ready")]
 async fn ready(ctx: web::Data<AppContext>) -> HttpResponse {
     let store = ctx.store.clone();
-    let status = web::block(move || store.schema_status()).await;
+    let status = web::block(move || {
+        let status = store.schema_status()?;
+        let maintenance = store.maintenance()?;
+        Ok::<_, upsignon_store::StoreError>((status, maintenance))
+    })
+    .await;
     let (reason, schema) = match status {
-        Ok(Ok(status)) if status.is_in_sync() => {
+        Ok(Ok((status, Some(_)))) => ("maintenance", status.head().map(str::to_string)),
+        Ok(Ok((status, None))) if status.is_in_sync() => {
             let schema = status.head().unwrap_or_default().to_string();
             return HttpResponse::Ok()
                 .json(json!({ "status": "ready", "version": SERVER_VERSION, "schema": schema }));
         }
-        Ok(Ok(status)) => ("schema_out_of_sync", status.head().map(str::to_string)),
+        Ok(Ok((status, None))) => ("schema_out_of_sync", status.head().map(str::to_string)),
         Ok(Err(error)) => {
             tracing::warn!(%error, "readiness check: database unreachable");
             ("database_unreachable", None)

@@ -14,5 +14,9 @@ pub use client_ip::client_ip;
 pub use server::{AppContext, start};
 
 /// The version of this server build, as reported by `/version` and recorded
-/// in the schema ledger.
-pub const SERVER_VERSION: &str = env!("CARGO_PKG_VERSION");
+/// in the schema ledger. `UPSIGNON_VERSION_OVERRIDE` at build time replaces
+/// it: the upgrade tests build a real "newer release" that way.
+pub const SERVER_VERSION: &str = match option_env!("UPSIGNON_VERSION_OVERRIDE") {
+    Some(version) => version,
+    None => env!("CARGO_PKG_VERSION"),
+};

@@ -117,30 +117,54 @@ fn refuse_open_key(_path: &Path) -> Result<(), TlsError> {
     Ok(())
 }
 
-/// Reuses the kept certificate, or generates one on first start.
+/// How long a generated certificate is valid: under the 398 days that
+/// browsers and Apple platforms accept for a server certificate.
+pub const SELF_SIGNED_VALIDITY_DAYS: i64 = 397;
+/// A generated certificate this close to expiry is replaced at start.
+pub const RENEW_BEFORE_DAYS: i64 = 30;
+
+/// Reuses the kept certificate, or generates one on first start or when
+/// the kept one is about to expire.
 fn ensure_self_signed(config: &Config) -> Result<(PathBuf, PathBuf), TlsError> {
     let (cert_path, key_path) = self_signed_paths(&config.state_dir);
     if cert_path.is_file() && key_path.is_file() {
         refuse_open_key(&key_path)?;
-        return Ok((cert_path, key_path));
+        match days_left(&cert_path) {
+            Some(days) if days >= RENEW_BEFORE_DAYS => return Ok((cert_path, key_path)),
+            days => tracing::warn!(
+                cert = %cert_path.display(),
+                days_left = days.unwrap_or(-1),
+                "renewing the self-signed certificate; apps that were told to trust the old one must be told to trust the new one"
+            ),
+        }
     }
-    let names = subject_names(config);
-    let generated =
-        rcgen::generate_simple_self_signed(names).map_err(|e| TlsError::Generate(e.to_string()))?;
-    write_private(
-        &key_path,
-        generated.signing_key.serialize_pem().as_bytes(),
-        "private key",
-        0o600,
-    )?;
-    write_private(
-        &cert_path,
-        generated.cert.pem().as_bytes(),
-        "certificate",
-        0o644,
-    )?;
+    let (cert_pem, key_pem) = generate(subject_names(config))?;
+    write_private(&key_path, key_pem.as_bytes(), "private key", 0o600)?;
+    write_private(&cert_path, cert_pem.as_bytes(), "certificate", 0o644)?;
     tracing::info!(cert = %cert_path.display(), "generated a self-signed TLS certificate");
     Ok((cert_path, key_path))
+}
+
+/// A self-signed certificate for `names`, valid from yesterday (clock skew)
+/// for [`SELF_SIGNED_VALIDITY_DAYS`]. Returns (certificate, key) as PEM.
+fn generate(names: Vec<String>) -> Result<(String, String), TlsError> {
+    let fail = |e: rcgen::Error| TlsError::Generate(e.to_string());
+    let mut params = rcgen::CertificateParams::new(names).map_err(fail)?;
+    let now = time::OffsetDateTime::now_utc();
+    params.not_before = now - time::Duration::days(1);
+    params.not_after = now + time::Duration::days(SELF_SIGNED_VALIDITY_DAYS);
+    let key = rcgen::KeyPair::generate().map_err(fail)?;
+    let cert = params.self_signed(&key).map_err(fail)?;
+    Ok((cert.pem(), key.serialize_pem()))
+}
+
+/// Whole days until the certificate in `path` expires (negative once it has).
+fn days_left(path: &Path) -> Option<i64> {
+    let der = CertificateDer::pem_file_iter(path).ok()?.next()?.ok()?;
+    let (_, cert) = x509_parser::parse_x509_certificate(&der).ok()?;
+    let left =
+        cert.validity().not_after.timestamp() - time::OffsetDateTime::now_utc().unix_timestamp();
+    Some(left.div_euclid(86_400))
 }
 
 fn subject_names(config: &Config) -> Vec<String> {
@@ -204,6 +228,44 @@ fn write_private(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_generated_certificate_is_valid_less_than_398_days() {
+        let dir = tempfile::tempdir().unwrap();
+        let (cert, _) = generate(vec!["localhost".to_string()]).unwrap();
+        let path = dir.path().join("cert.pem");
+        fs::write(&path, cert).unwrap();
+        let days = days_left(&path).unwrap();
+        assert!(
+            (SELF_SIGNED_VALIDITY_DAYS - 1..=SELF_SIGNED_VALIDITY_DAYS).contains(&days),
+            "{days}"
+        );
+    }
+
+    #[test]
+    fn a_certificate_about_to_expire_is_renewed_at_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config {
+            state_dir: dir.path().to_path_buf(),
+            ..Config::default()
+        };
+        let (cert_path, key_path) = self_signed_paths(dir.path());
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut params = rcgen::CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+        params.not_after = time::OffsetDateTime::now_utc() + time::Duration::days(3);
+        let old = params.self_signed(&key).unwrap().pem();
+        write_private(&cert_path, old.as_bytes(), "certificate", 0o644).unwrap();
+        write_private(
+            &key_path,
+            key.serialize_pem().as_bytes(),
+            "private key",
+            0o600,
+        )
+        .unwrap();
+        server_config(&config).unwrap();
+        assert_ne!(fs::read_to_string(&cert_path).unwrap(), old);
+        assert!(days_left(&cert_path).unwrap() > 300);
+    }
 
     #[test]
     fn reads_the_host_of_the_public_url() {

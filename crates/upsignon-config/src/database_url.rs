@@ -57,6 +57,22 @@ impl DatabaseUrl {
     }
 
     /// The URL with any password replaced by a mask: safe to print.
+    /// The SQLite file, for the embedded backend.
+    pub fn sqlite_path(&self) -> Option<&std::path::Path> {
+        match self {
+            Self::Sqlite(path) => Some(path),
+            Self::Postgres(_) => None,
+        }
+    }
+
+    /// The full URL, password included: for writing the config file only.
+    pub fn expose(&self) -> String {
+        match self {
+            Self::Sqlite(path) => format!("sqlite://{}", path.display()),
+            Self::Postgres(url) => url.expose().to_string(),
+        }
+    }
+
     pub fn masked(&self) -> String {
         match self {
             Self::Sqlite(path) => format!("sqlite://{}", path.display()),

@@ -12,6 +12,9 @@ mod settings;
 
 pub use database_url::{DatabaseUrl, DatabaseUrlError};
 pub use load::{ConfigError, DEFAULT_CONFIG_PATH, load};
-pub use paths::default_state_dir;
+pub use paths::{
+    SYSTEM_BACKUP_DIR, SYSTEM_CONFIG_FILE, SYSTEM_STATE_DIR, default_config_file,
+    default_state_dir, running_as_root, user_config_file,
+};
 pub use secret::Secret;
 pub use settings::{Config, LogFormat, TlsMode};

@@ -5,8 +5,9 @@ use figment::providers::{Env, Format, Serialized, Toml};
 
 use crate::{Config, TlsMode};
 
-/// Read when it exists and no `--config` is given.
-pub const DEFAULT_CONFIG_PATH: &str = "/etc/upsignon/upsignon.toml";
+/// Read when it exists and no `--config` is given (for root; see
+/// [`default_config_file`](crate::default_config_file) for other users).
+pub const DEFAULT_CONFIG_PATH: &str = crate::paths::SYSTEM_CONFIG_FILE;
 
 const ENV_PREFIX: &str = "UPSIGNON_";
 
@@ -37,7 +38,7 @@ pub fn load(explicit: Option<&Path>) -> Result<Config, ConfigError> {
     let file = match explicit {
         Some(path) if !path.is_file() => return Err(ConfigError::MissingFile(path.to_path_buf())),
         Some(path) => Some(path.to_path_buf()),
-        None => Some(PathBuf::from(DEFAULT_CONFIG_PATH)).filter(|p| p.is_file()),
+        None => Some(crate::default_config_file()).filter(|p| p.is_file()),
     };
     let mut figment = Figment::from(Serialized::defaults(Config::default()));
     if let Some(path) = file {
@@ -152,6 +153,25 @@ fn validate(config: &Config) -> Result<(), ConfigError> {
             key: "public_url",
             value: url.clone(),
             expected: "a URL starting with https://, for example https://passwords.example.com"
+                .to_string(),
+        });
+    }
+    if let Some(url) = &config.smtp_url
+        && !(url.expose().starts_with("smtp://") || url.expose().starts_with("smtps://"))
+    {
+        return Err(ConfigError::Invalid {
+            key: "smtp_url",
+            value: "(masked)".to_string(),
+            expected:
+                "smtps://USER:PASSWORD@HOST:465 (TLS) or smtp://USER:PASSWORD@HOST:587 (STARTTLS)"
+                    .to_string(),
+        });
+    }
+    if config.smtp_url.is_some() && config.smtp_from.is_none() {
+        return Err(ConfigError::Invalid {
+            key: "smtp_from",
+            value: "(unset)".to_string(),
+            expected: "the sender address of the server's mail, such as upsignon@example.com, whenever smtp_url is set"
                 .to_string(),
         });
     }

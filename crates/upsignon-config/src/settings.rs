@@ -1,9 +1,10 @@
 use std::net::{IpAddr, SocketAddr};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::{DatabaseUrl, default_state_dir};
+use crate::paths::{SYSTEM_BACKUP_DIR, SYSTEM_STATE_DIR};
+use crate::{DatabaseUrl, Secret, default_state_dir};
 
 /// The effective configuration of one server process.
 ///
@@ -43,6 +44,37 @@ pub struct Config {
     pub shutdown_timeout_secs: u64,
     /// HTTP worker threads; 0 means one per CPU core.
     pub workers: usize,
+    /// Where backups are written; unset means `/var/backups/upsignon` for a
+    /// system install, else `<state_dir>/backups`.
+    pub backup_dir: Option<PathBuf>,
+    /// The age key file backups are encrypted to (`upsignon install` makes one).
+    pub backup_key_file: Option<PathBuf>,
+    /// Seconds between scheduled backups inside `serve`; 0 turns them off.
+    pub backup_interval_secs: u64,
+    /// Seconds between restore drills of the newest backup.
+    pub backup_verify_interval_secs: u64,
+    /// Retention: the newest backup of each of this many days is kept...
+    pub backup_keep_daily: u32,
+    /// ...and of each of this many weeks...
+    pub backup_keep_weekly: u32,
+    /// ...and none older than this many days.
+    pub backup_max_age_days: u32,
+    /// Outgoing mail: `smtps://USER:PASSWORD@HOST:465` (TLS) or
+    /// `smtp://USER:PASSWORD@HOST:587` (STARTTLS, required).
+    pub smtp_url: Option<Secret>,
+    /// The sender address of the server's mail.
+    pub smtp_from: Option<String>,
+    /// Opt-in error reports to Sentry; unset sends nothing anywhere.
+    pub sentry_dsn: Option<Secret>,
+    /// Release verifying keys (hex) trusted besides the project's own, for
+    /// sites that sign their own builds.
+    #[serde(deserialize_with = "string_list")]
+    pub release_public_keys: Vec<String>,
+    /// How many earlier releases `upgrade` keeps for `rollback`.
+    pub releases_kept: usize,
+    /// The release feed `upgrade` reads when no `--from FILE` is given: the
+    /// project's, or a mirror on the local network.
+    pub release_feed_url: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -84,6 +116,19 @@ impl Default for Config {
             request_timeout_secs: 10,
             shutdown_timeout_secs: 30,
             workers: 0,
+            backup_dir: None,
+            backup_key_file: None,
+            backup_interval_secs: 3600,
+            backup_verify_interval_secs: 86_400,
+            backup_keep_daily: 7,
+            backup_keep_weekly: 4,
+            backup_max_age_days: 31,
+            smtp_url: None,
+            smtp_from: None,
+            sentry_dsn: None,
+            release_public_keys: Vec::new(),
+            releases_kept: 3,
+            release_feed_url: "https://releases.upsignon.eu/server/manifest.json".to_string(),
         }
     }
 }
@@ -94,6 +139,18 @@ impl Config {
         self.database_url
             .clone()
             .unwrap_or_else(|| DatabaseUrl::sqlite(self.state_dir.join("upsignon.db")))
+    }
+
+    /// Where backups go, with the default resolved.
+    pub fn backups(&self) -> PathBuf {
+        if let Some(dir) = &self.backup_dir {
+            return dir.clone();
+        }
+        if self.state_dir == Path::new(SYSTEM_STATE_DIR) {
+            PathBuf::from(SYSTEM_BACKUP_DIR)
+        } else {
+            self.state_dir.join("backups")
+        }
     }
 
     /// The URL the server is reachable at, for the start-up line and links.
@@ -111,7 +168,7 @@ impl Config {
 }
 
 /// Accepts a TOML list or, from an environment variable, `a,b,c`.
-fn ip_list<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<IpAddr>, D::Error> {
+fn string_list<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum Raw {
@@ -122,10 +179,17 @@ fn ip_list<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<IpAddr>, D:
         Raw::List(items) => items,
         Raw::Text(text) => text.split(',').map(str::to_string).collect(),
     };
-    items
+    Ok(items
         .iter()
-        .map(|s| s.trim())
+        .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty())
+        .collect())
+}
+
+/// Like [`string_list`], each item an IP address.
+fn ip_list<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<IpAddr>, D::Error> {
+    string_list(deserializer)?
+        .iter()
         .map(|s| {
             s.parse().map_err(|_| {
                 serde::de::Error::custom(format!(

@@ -13,6 +13,13 @@ pub enum OpsError {
         "cannot listen on {address}: {reason}\nAnother process may use that port, or binding below 1024 needs privileges; change `listen` (UPSIGNON_LISTEN)."
     )]
     Bind { address: SocketAddr, reason: String },
+    #[error(
+        "cannot create the state directory {path}: {reason}\nCreate it (owned by the server's user, mode 750) or set state_dir (UPSIGNON_STATE_DIR) to a writable place."
+    )]
+    StateDir {
+        path: std::path::PathBuf,
+        reason: String,
+    },
     #[error("the HTTP server stopped with an error: {0}")]
     Server(String),
     #[error(

@@ -1,12 +1,18 @@
 //! Owns the server's lifecycle as plain functions that the CLI calls and the
 //! tests call too: start serving (open the store, bring the schema in line or
 //! refuse, prepare TLS, bind), and the `migrate` commands with the one-line
-//! reports a sysadmin reads. Later: install, upgrade, rollback, backup,
-//! standby, doctor. It does not parse arguments or print: it returns reports
+//! reports a sysadmin reads. `install`, `doctor`, `upgrade` and `rollback`. Later:
+//! backup, standby. It does not parse arguments or print: it returns reports
 //! and errors whose text says what to do.
 
+pub mod backup;
+pub mod doctor;
 mod error;
+pub mod install;
 pub mod migrate;
+pub mod release;
 pub mod serve;
+pub mod upgrade;
 
 pub use error::OpsError;
+pub use upsignon_api::SERVER_VERSION;

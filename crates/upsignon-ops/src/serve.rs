@@ -37,8 +37,26 @@ pub struct Running {
 /// binds the listen address.
 pub fn prepare(config: &Config) -> Result<Prepared, OpsError> {
     let started = Instant::now();
+    ensure_state_dir(&config.state_dir)?;
     let store = Store::open(&config.database(), config.database_pool_size)?;
     prepare_with_store(config, store, started)
+}
+
+/// Creates the state directory, private to the server's user (0750), when it
+/// does not exist yet; an existing one is left as the sysadmin set it.
+fn ensure_state_dir(dir: &std::path::Path) -> Result<(), OpsError> {
+    use std::os::unix::fs::DirBuilderExt;
+    if dir.is_dir() {
+        return Ok(());
+    }
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o750)
+        .create(dir)
+        .map_err(|e| OpsError::StateDir {
+            path: dir.to_path_buf(),
+            reason: e.to_string(),
+        })
 }
 
 /// As [`prepare`], with a store opened by the caller (tests use it to play
@@ -85,6 +103,7 @@ impl Prepared {
             None => format!("{scheme}://{address}"),
         };
         let backend = self.store.backend();
+        let scheduled_backups = crate::backup::schedule::start(&self.config, self.store.clone());
         let server = upsignon_api::start(&self.config, self.store, self.listener, self.tls)
             .map_err(|e| OpsError::Server(e.to_string()))?;
         let startup = self.started.elapsed();
@@ -95,6 +114,7 @@ impl Prepared {
             backend = %backend,
             schema = %self.schema,
             startup_ms = startup.as_millis() as u64,
+            scheduled_backups,
             "upsignon is serving"
         );
         Ok(Running {

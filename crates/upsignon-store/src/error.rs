@@ -53,6 +53,14 @@ pub enum StoreError {
     )]
     UnknownVersion { version: String },
 
+    #[error(
+        "cannot restore the copy {backup}: {reason}\nThe server stays stopped; fix the cause and run the rollback again, or restore the copy by hand."
+    )]
+    Restore { backup: String, reason: String },
+
+    #[error("backup data does not fit this database: {0}")]
+    Dump(String),
+
     #[error("cannot read migrations from {path}: {reason}")]
     MigrationFiles { path: String, reason: String },
 }

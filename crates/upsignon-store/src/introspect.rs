@@ -86,6 +86,22 @@ pub fn sqlite_schema(conn: &mut AnyConnection) -> Result<Vec<String>, StoreError
     )
 }
 
+#[derive(QueryableByName)]
+struct Millis {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    ms: i64,
+}
+
+/// The database server's clock, in milliseconds since the Unix epoch: the
+/// doctor compares it with this machine's to find clock skew.
+pub fn database_time_ms(conn: &mut AnyConnection) -> Result<i64, StoreError> {
+    let sql = match conn.backend() {
+        Backend::Sqlite => "SELECT CAST((julianday('now') - 2440587.5) * 86400000 AS BIGINT) AS ms",
+        Backend::Postgres => "SELECT (EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::bigint AS ms",
+    };
+    Ok(diesel::sql_query(sql).get_result::<Millis>(conn)?.ms)
+}
+
 fn quote_identifier(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }

@@ -3,11 +3,15 @@ use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::{ManageConnection, Pool, PooledConnection};
+use diesel::{Connection, RunQueryDsl};
 
 use crate::connection::ConnectionOpener;
 use crate::migrations::{self, Migration, SchemaStatus, SyncReport};
-use crate::{Backend, StoreError};
+use crate::{AnyConnection, Backend, StoreError};
 use upsignon_config::DatabaseUrl;
+
+/// The `server_settings` row that holds the maintenance reason.
+const MAINTENANCE_SETTING: &str = "maintenance";
 
 /// A pool of connections to one database, with the migrations that belong
 /// to it. Cheap to clone. Every method blocks: call it from a thread where
@@ -75,6 +79,120 @@ impl Store {
 
     pub fn connection(&self) -> Result<PooledConnection<ConnectionOpener>, StoreError> {
         Ok(self.pool.get()?)
+    }
+
+    /// Runs `work` in one transaction on a pooled connection: all of it is
+    /// written, or none of it.
+    pub fn transaction<T>(
+        &self,
+        work: impl FnOnce(&mut AnyConnection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.connection()?.transaction(|conn| work(conn))
+    }
+
+    /// Why the server is in maintenance (data routes and readiness answer
+    /// 503), or `None` when it serves normally. Set by `upsignon rollback`
+    /// while it changes the schema under a running server.
+    pub fn maintenance(&self) -> Result<Option<String>, StoreError> {
+        crate::queries::settings::get(&mut *self.connection()?, MAINTENANCE_SETTING)
+    }
+
+    pub fn set_maintenance(&self, reason: &str, now_ms: i64) -> Result<(), StoreError> {
+        crate::queries::settings::set(
+            &mut *self.connection()?,
+            MAINTENANCE_SETTING,
+            reason,
+            now_ms,
+        )
+    }
+
+    pub fn clear_maintenance(&self) -> Result<(), StoreError> {
+        crate::queries::settings::delete(&mut *self.connection()?, MAINTENANCE_SETTING)
+    }
+
+    /// Writes a consistent copy of an SQLite database to `target` (one read
+    /// transaction, `VACUUM INTO`); the live database keeps serving.
+    pub fn copy_sqlite_into(&self, target: &std::path::Path) -> Result<(), StoreError> {
+        let quoted = target.display().to_string().replace('\'', "''");
+        Ok(self
+            .connection()?
+            .batch_execute(&format!("VACUUM INTO '{quoted}'"))?)
+    }
+
+    /// Like [`Store::transaction`] for callers with their own error type:
+    /// an `Err` from `work` rolls everything back and is returned as is.
+    pub fn transaction_with<T, E: From<StoreError>>(
+        &self,
+        work: impl FnOnce(&mut AnyConnection) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let mut conn = self.connection()?;
+        let mut failure = None;
+        let outcome = conn.transaction::<T, diesel::result::Error, _>(|c| match work(c) {
+            Ok(value) => Ok(value),
+            Err(error) => {
+                failure = Some(error);
+                Err(diesel::result::Error::RollbackTransaction)
+            }
+        });
+        match (outcome, failure) {
+            (Ok(value), _) => Ok(value),
+            (Err(_), Some(error)) => Err(error),
+            (Err(error), None) => Err(StoreError::from(error).into()),
+        }
+    }
+
+    /// Runs `work` unless another process already runs the job `key`: on
+    /// PostgreSQL a session advisory lock (several replicas, one run); on
+    /// SQLite, one process owns the database, so `work` always runs.
+    /// Returns `Ok(None)` when the job was skipped.
+    pub fn with_job_lock<T, E: From<StoreError>>(
+        &self,
+        key: i64,
+        work: impl FnOnce() -> Result<T, E>,
+    ) -> Result<Option<T>, E> {
+        if self.backend == Backend::Sqlite {
+            return work().map(Some);
+        }
+        #[derive(diesel::QueryableByName)]
+        struct Locked {
+            #[diesel(sql_type = diesel::sql_types::Bool)]
+            locked: bool,
+        }
+        let mut conn = self.connection()?;
+        let locked = diesel::sql_query(format!("SELECT pg_try_advisory_lock({key}) AS locked"))
+            .get_result::<Locked>(&mut *conn)
+            .map_err(StoreError::from)?
+            .locked;
+        if !locked {
+            return Ok(None);
+        }
+        let outcome = work();
+        conn.batch_execute(&format!("SELECT pg_advisory_unlock({key})"))
+            .map_err(StoreError::from)?;
+        outcome.map(Some)
+    }
+
+    /// Runs `work` inside one read-only snapshot: every read sees the
+    /// database as it was when the snapshot began, while the server keeps
+    /// writing (SQLite WAL read transaction; PostgreSQL REPEATABLE READ).
+    pub fn snapshot<T, E: From<StoreError>>(
+        &self,
+        work: impl FnOnce(&mut AnyConnection) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let mut conn = self.connection()?;
+        let begin = match self.backend {
+            Backend::Sqlite => "BEGIN DEFERRED; SELECT count(*) FROM sqlite_schema;",
+            Backend::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+        };
+        conn.batch_execute(begin).map_err(StoreError::from)?;
+        let outcome = work(&mut conn);
+        let end = if outcome.is_ok() {
+            "COMMIT"
+        } else {
+            "ROLLBACK"
+        };
+        conn.batch_execute(end).map_err(StoreError::from)?;
+        outcome
     }
 
     /// Round-trips a trivial query.

@@ -1,24 +1,81 @@
+use std::io::Write;
+use std::process::ExitCode;
+
 use anyhow::Context;
+use clap::CommandFactory;
 use upsignon_config::Config;
-use upsignon_ops::{migrate, serve};
+use upsignon_ops::{doctor, migrate, serve};
 use upsignon_store::Store;
 
 use crate::cli::{Cli, Command, ConfigCommand, MigrateCommand};
-use crate::logging;
+use crate::{backups, install, logging, upgrade};
 
-pub fn run(cli: Cli) -> anyhow::Result<()> {
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    // These work without (or despite) a valid config.
+    match &cli.command {
+        Command::Install(args) => return install::run(cli.config.as_deref(), args),
+        Command::Doctor { json } => return run_doctor(&cli, *json),
+        Command::Completions { shell } => {
+            let mut command = Cli::command();
+            clap_complete::generate(*shell, &mut command, "upsignon", &mut std::io::stdout());
+            return Ok(ExitCode::SUCCESS);
+        }
+        Command::Manpage => {
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut std::io::stdout())
+                .context("cannot write the man page")?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        _ => {}
+    }
     let config = upsignon_config::load(cli.config.as_deref())?;
     match cli.command {
-        Command::Config(ConfigCommand::Show) => show_config(&config),
+        Command::Config(ConfigCommand::Show) => show_config(&config)?,
         Command::Serve => {
             logging::init(&config)?;
-            run_server(&config)
+            run_server(&config)?
         }
         Command::Migrate(action) => {
             logging::init(&config)?;
-            run_migrate(&config, action)
+            run_migrate(&config, action)?
+        }
+        Command::Upgrade {
+            from,
+            feed,
+            skip_backup,
+            ready_timeout,
+        } => upgrade::upgrade(
+            cli.config.as_deref(),
+            config,
+            upgrade::Source::new(from, feed),
+            skip_backup,
+            ready_timeout,
+        )?,
+        Command::Rollback {
+            to,
+            yes,
+            restore_backup,
+            ready_timeout,
+        } => upgrade::rollback(
+            cli.config.as_deref(),
+            config,
+            upgrade::RollbackArgs {
+                to: to.as_deref(),
+                yes,
+                restore_backup,
+                ready_timeout,
+            },
+        )?,
+        Command::Backup { action, out } => backups::backup(&config, action, out)?,
+        Command::Restore { file, force } => backups::restore(&config, &file, force)?,
+        Command::Install(_)
+        | Command::Doctor { .. }
+        | Command::Completions { .. }
+        | Command::Manpage => {
+            unreachable!("handled above")
         }
     }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn run_server(config: &Config) -> anyhow::Result<()> {
@@ -43,6 +100,26 @@ fn run_migrate(config: &Config, action: MigrateCommand) -> anyhow::Result<()> {
         MigrateCommand::Sync => println!("{}", migrate::sync(&store)?),
     }
     Ok(())
+}
+
+fn run_doctor(cli: &Cli, json: bool) -> anyhow::Result<ExitCode> {
+    let config_file = cli
+        .config
+        .clone()
+        .unwrap_or_else(upsignon_config::default_config_file);
+    let config = upsignon_config::load(cli.config.as_deref()).map_err(|e| e.to_string());
+    let report = doctor::run(Some(&config_file), config.as_ref().map_err(Clone::clone));
+    let mut out = std::io::stdout();
+    if json {
+        serde_json::to_writer_pretty(&mut out, &report).context("cannot print the report")?;
+        writeln!(out)?;
+    } else {
+        writeln!(out, "{report}")?;
+    }
+    Ok(match report.status() {
+        doctor::Status::Fail => ExitCode::FAILURE,
+        _ => ExitCode::SUCCESS,
+    })
 }
 
 fn show_config(config: &Config) -> anyhow::Result<()> {

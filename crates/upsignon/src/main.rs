@@ -2,9 +2,13 @@
 //! sets up logging, and calls the lifecycle functions of `upsignon-ops`.
 //! Nothing else lives here.
 
+mod backups;
 mod cli;
 mod commands;
+mod install;
 mod logging;
+mod prompts;
+mod upgrade;
 
 use std::process::ExitCode;
 
@@ -13,7 +17,7 @@ use clap::Parser;
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     match commands::run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(error) => {
             eprintln!("error: {error:#}");
             ExitCode::FAILURE

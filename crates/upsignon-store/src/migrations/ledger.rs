@@ -41,7 +41,8 @@ struct Count {
 }
 
 pub(crate) fn ensure(conn: &mut AnyConnection) -> QueryResult<()> {
-    conn.batch_execute(CREATE_LEDGER)
+    conn.batch_execute(CREATE_LEDGER)?;
+    crate::releases::ensure(conn)
 }
 
 fn exists(conn: &mut AnyConnection) -> QueryResult<bool> {

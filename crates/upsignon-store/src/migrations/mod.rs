@@ -113,6 +113,15 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Migration>, StoreError> {
         .collect()
 }
 
+/// The newest migration recorded in the ledger (`0` when none is).
+pub fn applied_head(conn: &mut crate::AnyConnection) -> Result<String, StoreError> {
+    Ok(ledger::read(conn)?
+        .into_iter()
+        .map(|row| row.version)
+        .max()
+        .unwrap_or_else(|| "0".to_string()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,24 @@
+//! `upsignon backup`, `restore`, `backup verify` and `backup list`: online,
+//! consistent, portable (SQLite <-> PostgreSQL) logical backups, gzip
+//! compressed and encrypted with age to the key in `backup_key_file`, so
+//! the standard `age -d -i KEYFILE` tool can also open them. Written to a
+//! temporary name, fsynced and renamed: a file with a final name is whole.
+
+mod error;
+mod format;
+mod key;
+mod list;
+mod read;
+mod restore;
+mod retention;
+pub mod schedule;
+mod write;
+
+pub use error::BackupError;
+pub use format::{EXTENSION, FORMAT_VERSION, Header};
+pub use key::{generate_key_file_text, load_identity, write_new_key_file};
+pub use list::{Listed, list};
+pub use read::{VerifyReport, verify};
+pub use restore::{RestoreReport, restore};
+pub use retention::{Retention, to_delete};
+pub use write::{BackupReport, backup, default_name};

@@ -1,0 +1,205 @@
+//! Writing a backup: one read snapshot, every table page by page (memory
+//! stays flat whatever the size), JSON lines -> gzip -> age -> a temporary
+//! file that is fsynced and renamed to its final name only when complete.
+
+use std::fmt;
+use std::fs::{self, File, OpenOptions};
+use std::io::{BufWriter, Write};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use flate2::Compression;
+use flate2::write::GzEncoder;
+use sha2::{Digest, Sha256};
+use upsignon_store::{Store, dump};
+
+use super::error::io;
+use super::format::{EXTENSION, FORMAT_NAME, FORMAT_VERSION, Header, Record};
+use super::{BackupError, load_identity};
+
+const PAGE: u64 = 1000;
+
+#[derive(Debug, Clone)]
+pub struct BackupReport {
+    pub path: PathBuf,
+    pub tables: u64,
+    pub rows: u64,
+    pub bytes: u64,
+    pub elapsed: Duration,
+}
+
+impl fmt::Display for BackupReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let secs = self.elapsed.as_secs_f64().max(0.001);
+        write!(
+            f,
+            "backup written to {}: {} rows in {} tables, {} bytes, {:.2} s ({:.1} MB/s)",
+            self.path.display(),
+            self.rows,
+            self.tables,
+            self.bytes,
+            secs,
+            self.bytes as f64 / 1e6 / secs
+        )
+    }
+}
+
+/// `upsignon-<UTC time>.upsignon-backup`.
+pub fn default_name(label: &str) -> String {
+    let now = time::OffsetDateTime::now_utc();
+    format!(
+        "{label}-{:04}{:02}{:02}T{:02}{:02}{:02}Z.{EXTENSION}",
+        now.year(),
+        u8::from(now.month()),
+        now.day(),
+        now.hour(),
+        now.minute(),
+        now.second()
+    )
+}
+
+/// Backs up `store` to `out`, encrypted to the key in `key_file`.
+pub fn backup(store: &Store, key_file: &Path, out: &Path) -> Result<BackupReport, BackupError> {
+    let started = Instant::now();
+    let recipient = load_identity(key_file)?.to_public();
+    let dir = out
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    fs::create_dir_all(dir).map_err(io("create", dir))?;
+    let partial = dir.join(format!(
+        ".{}.partial",
+        out.file_name().and_then(|n| n.to_str()).unwrap_or("backup")
+    ));
+    let file = OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&partial)
+        .map_err(io("create", &partial))?;
+    let outcome = write_encrypted(store, &recipient, file, &partial);
+    let (tables, rows) = match outcome {
+        Ok(counts) => counts,
+        Err(e) => {
+            let _ = fs::remove_file(&partial);
+            return Err(e);
+        }
+    };
+    fs::rename(&partial, out).map_err(io("rename to", out))?;
+    if let Ok(handle) = File::open(dir) {
+        let _ = handle.sync_all();
+    }
+    let bytes = fs::metadata(out).map(|m| m.len()).unwrap_or(0);
+    Ok(BackupReport {
+        path: out.to_path_buf(),
+        tables,
+        rows,
+        bytes,
+        elapsed: started.elapsed(),
+    })
+}
+
+fn write_encrypted(
+    store: &Store,
+    recipient: &age::x25519::Recipient,
+    file: File,
+    partial: &Path,
+) -> Result<(u64, u64), BackupError> {
+    let encryptor =
+        age::Encryptor::with_recipients(std::iter::once(recipient as &dyn age::Recipient))
+            .map_err(|e| BackupError::Io {
+                what: "encrypt",
+                path: partial.to_path_buf(),
+                reason: e.to_string(),
+            })?;
+    let encrypted = encryptor
+        .wrap_output(BufWriter::new(file))
+        .map_err(io("write", partial))?;
+    let mut out = GzEncoder::new(encrypted, Compression::fast());
+    let counts = store.snapshot(|conn| {
+        let schema = upsignon_store::migrations::applied_head(conn)?;
+        let header = Header {
+            format: FORMAT_NAME.to_string(),
+            format_version: FORMAT_VERSION,
+            server_version: upsignon_api::SERVER_VERSION.to_string(),
+            schema,
+            backend: store.backend().name().to_string(),
+            created_at: (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64,
+        };
+        write_line(&mut out, &header, partial)?;
+        let tables = dump::tables_in_creation_order(conn)?;
+        let mut total = 0;
+        for table in &tables {
+            total += write_table(conn, table, &mut out, partial)?;
+        }
+        let end = Record::End {
+            tables: tables.len() as u64,
+            rows: total,
+        };
+        write_line(&mut out, &end, partial)?;
+        Ok::<_, BackupError>((tables.len() as u64, total))
+    })?;
+    let encrypted = out.finish().map_err(io("write", partial))?;
+    let buffered = encrypted.finish().map_err(io("write", partial))?;
+    let file = buffered
+        .into_inner()
+        .map_err(|e| io("write", partial)(e.into_error()))?;
+    file.sync_all().map_err(io("sync", partial))?;
+    Ok(counts)
+}
+
+fn write_table(
+    conn: &mut upsignon_store::AnyConnection,
+    table: &str,
+    out: &mut impl Write,
+    partial: &Path,
+) -> Result<u64, BackupError> {
+    let columns: Vec<String> = dump::column_kinds(conn, table)?
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect();
+    write_line(
+        out,
+        &Record::Table {
+            name: table.to_string(),
+            columns: columns.clone(),
+        },
+        partial,
+    )?;
+    let mut hasher = Sha256::new();
+    let mut rows = 0;
+    loop {
+        let page = dump::read_page(conn, table, &columns, rows, PAGE)?;
+        for row in &page {
+            let line = serde_json::to_string(row).unwrap_or_default();
+            hasher.update(line.as_bytes());
+            hasher.update(b"\n");
+            writeln!(out, "{line}").map_err(io("write", partial))?;
+        }
+        rows += page.len() as u64;
+        if (page.len() as u64) < PAGE {
+            break;
+        }
+    }
+    write_line(
+        out,
+        &Record::TableEnd {
+            name: table.to_string(),
+            rows,
+            sha256: hex::encode(hasher.finalize()),
+        },
+        partial,
+    )?;
+    Ok(rows)
+}
+
+fn write_line(
+    out: &mut impl Write,
+    value: &impl serde::Serialize,
+    partial: &Path,
+) -> Result<(), BackupError> {
+    let line = serde_json::to_string(value).unwrap_or_default();
+    writeln!(out, "{line}").map_err(io("write", partial))
+}

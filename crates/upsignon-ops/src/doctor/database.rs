@@ -1,0 +1,110 @@
+//! The database: reachable and how fast, schema in sync with this binary,
+//! and its clock against this machine's.
+
+use std::time::Instant;
+
+use upsignon_config::Config;
+use upsignon_store::{Store, introspect};
+
+use super::Check;
+
+const SKEW_WARN_MS: i64 = 5_000;
+const SKEW_FAIL_MS: i64 = 60_000;
+
+pub fn checks(config: &Config) -> Vec<Check> {
+    let url = config.database();
+    if let Some(path) = url.sqlite_path()
+        && !path.exists()
+    {
+        return vec![Check::warn(
+            "database",
+            format!("{} does not exist yet", path.display()),
+            "run `upsignon install` (or `upsignon migrate up`) to create it",
+        )];
+    }
+    let started = Instant::now();
+    let store = match Store::open(&url, 1).and_then(|s| s.ping().map(|()| s)) {
+        Ok(store) => store,
+        Err(e) => {
+            return vec![Check::fail(
+                "database",
+                format!(
+                    "{} is unreachable: {}",
+                    url.masked(),
+                    first_line(&e.to_string())
+                ),
+                "check database_url and that the database server runs and accepts this host",
+            )];
+        }
+    };
+    let latency = started.elapsed();
+    vec![
+        Check::ok(
+            "database",
+            format!(
+                "{} reachable, connected and answered in {} ms",
+                url.masked(),
+                latency.as_millis()
+            ),
+        ),
+        schema(&store),
+        clock(&store),
+    ]
+}
+
+fn schema(store: &Store) -> Check {
+    let status = match store.schema_status() {
+        Ok(status) => status,
+        Err(e) => return Check::fail("schema", e.to_string(), "see the message"),
+    };
+    if status.is_in_sync() {
+        return Check::ok(
+            "schema",
+            format!("in sync at {}", status.head().unwrap_or("-")),
+        );
+    }
+    match status.check_servable() {
+        Ok(()) => Check::warn(
+            "schema",
+            "migrations are pending",
+            "run `upsignon migrate up` (serve applies them at start unless migrate_on_start = false)",
+        ),
+        Err(e) => Check::fail(
+            "schema",
+            first_line(&e.to_string()),
+            "run `upsignon migrate status`, then `upsignon migrate sync` (or install the newer release again)",
+        ),
+    }
+}
+
+fn clock(store: &Store) -> Check {
+    let database_ms = match store
+        .connection()
+        .and_then(|mut c| introspect::database_time_ms(&mut c))
+    {
+        Ok(ms) => ms,
+        Err(e) => return Check::warn("clock", e.to_string(), "see the message"),
+    };
+    let local_ms = (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64;
+    let skew = (local_ms - database_ms).abs();
+    let summary = format!("{skew} ms apart from the database server's clock");
+    if skew > SKEW_FAIL_MS {
+        Check::fail(
+            "clock",
+            summary,
+            "synchronise both clocks (timedatectl set-ntp true): one-time codes and sessions expire by the clock",
+        )
+    } else if skew > SKEW_WARN_MS {
+        Check::warn(
+            "clock",
+            summary,
+            "enable NTP on this machine and the database server",
+        )
+    } else {
+        Check::ok("clock", summary)
+    }
+}
+
+fn first_line(text: &str) -> String {
+    text.lines().next().unwrap_or_default().to_string()
+}

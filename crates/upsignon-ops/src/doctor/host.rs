@@ -1,0 +1,159 @@
+//! This machine: free disk space, the age of the newest backup, standby
+//! state, and whether the server answers on its port.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use upsignon_config::Config;
+
+use super::Check;
+use crate::install::service;
+
+const GIB: u64 = 1024 * 1024 * 1024;
+const MIB: u64 = 1024 * 1024;
+pub const BACKUP_EXTENSION: &str = "upsignon-backup";
+
+pub fn disk_space(config: &Config) -> Check {
+    let mut places = vec![config.state_dir.clone(), config.backups()];
+    places.dedup();
+    let mut worst: Option<(PathBuf, u64, u64)> = None;
+    for place in places {
+        let Some(existing) = nearest_existing(&place) else {
+            continue;
+        };
+        let Ok(stat) = rustix::fs::statvfs(&existing) else {
+            continue;
+        };
+        let free = stat.f_bavail.saturating_mul(stat.f_frsize);
+        let total = stat.f_blocks.saturating_mul(stat.f_frsize);
+        if worst.as_ref().is_none_or(|(_, f, _)| free < *f) {
+            worst = Some((place, free, total));
+        }
+    }
+    let Some((place, free, total)) = worst else {
+        return Check::warn(
+            "disk",
+            "cannot measure free space",
+            "check the state and backup directories exist",
+        );
+    };
+    let summary = format!(
+        "{:.1} GiB free of {:.1} GiB for {}",
+        free as f64 / GIB as f64,
+        total as f64 / GIB as f64,
+        place.display()
+    );
+    if free < 100 * MIB {
+        Check::fail(
+            "disk",
+            summary,
+            "free space now: the database and backups stop being written when the disk is full",
+        )
+    } else if free < GIB || free.saturating_mul(20) < total {
+        Check::warn(
+            "disk",
+            summary,
+            "free some space or grow the disk; old backups beyond the retention are safe to delete",
+        )
+    } else {
+        Check::ok("disk", summary)
+    }
+}
+
+fn nearest_existing(path: &Path) -> Option<PathBuf> {
+    path.ancestors().find(|p| p.exists()).map(Path::to_path_buf)
+}
+
+pub fn last_backup(config: &Config) -> Check {
+    let dir = config.backups();
+    let newest = std::fs::read_dir(&dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == BACKUP_EXTENSION))
+        .filter_map(|e| e.metadata().ok()?.modified().ok())
+        .max();
+    let Some(modified) = newest else {
+        return Check::warn(
+            "backups",
+            format!("no backup in {} yet", dir.display()),
+            "run `upsignon backup` and keep the scheduled backups on",
+        );
+    };
+    let age = SystemTime::now()
+        .duration_since(modified)
+        .unwrap_or(Duration::ZERO);
+    let hours = age.as_secs() / 3600;
+    let drill = std::fs::read_to_string(crate::backup::schedule::drill_file(&config.state_dir))
+        .ok()
+        .and_then(|text| serde_json::from_str::<crate::backup::schedule::DrillResult>(&text).ok());
+    if let Some(drill) = drill.as_ref().filter(|d| !d.ok) {
+        return Check::fail(
+            "backups",
+            format!("the last restore drill failed: {}", drill.detail),
+            "run `upsignon backup verify FILE` on the newest backup and read its message; take a new backup",
+        );
+    }
+    if hours > 26 {
+        Check::warn(
+            "backups",
+            format!("the newest backup is {hours} hours old"),
+            "check the server's log for backup errors, or run `upsignon backup`",
+        )
+    } else {
+        let drilled = match drill {
+            Some(_) => "; the last restore drill passed",
+            None => "; no restore drill yet",
+        };
+        Check::ok(
+            "backups",
+            format!(
+                "the newest backup is {} minutes old{drilled}",
+                age.as_secs() / 60
+            ),
+        )
+    }
+}
+
+pub fn standby() -> Check {
+    Check::ok(
+        "standby",
+        "this server is a primary (no standby configured)",
+    )
+}
+
+pub fn server(config: &Config) -> Check {
+    let url = service::health_url(config.listen, config.tls_mode);
+    let client = match service::probe_client() {
+        Ok(client) => client,
+        Err(e) => return Check::warn("server", e.to_string(), "see the message"),
+    };
+    match client.get(&url).send() {
+        Ok(response) if response.status().is_success() => {
+            let body = response.text().unwrap_or_default();
+            Check::ok("server", format!("{url} answers: {body}"))
+        }
+        Ok(response) => {
+            let status = response.status();
+            let body = response.text().unwrap_or_default();
+            Check::fail(
+                "server",
+                format!("{url} answers {status}: {body}"),
+                "the reason above says why it is not ready; see the server's log",
+            )
+        }
+        Err(e) if e.is_connect() => Check::warn(
+            "server",
+            format!("nothing answers on {}", config.listen),
+            "start it: systemctl start upsignon (or `upsignon serve`)",
+        ),
+        Err(e) => Check::fail(
+            "server",
+            format!(
+                "{} does not speak upsignon's health protocol: {e}",
+                config.listen
+            ),
+            "another program may hold the port: see `ss -ltnp`, or change listen",
+        ),
+    }
+}

@@ -1,0 +1,7 @@
+//! Row structs and the queries over them, one file per table family. Every
+//! function takes a connection, so callers choose the transaction; none of
+//! them decides policy (what to do when a row exists is the caller's rule).
+
+pub mod admins;
+pub mod settings;
+pub mod tenants;

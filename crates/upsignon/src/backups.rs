@@ -1,0 +1,63 @@
+//! `upsignon backup [verify|list]` and `upsignon restore` on the command
+//! line: resolve paths from the config, call `upsignon_ops::backup`, print
+//! the one-line result.
+
+use std::path::{Path, PathBuf};
+
+use upsignon_config::Config;
+use upsignon_ops::backup::{self, BackupError};
+use upsignon_store::Store;
+
+use crate::cli::BackupCommand;
+
+fn key(config: &Config) -> Result<&Path, BackupError> {
+    config.backup_key_file.as_deref().ok_or(BackupError::NoKey)
+}
+
+pub fn backup(
+    config: &Config,
+    action: Option<BackupCommand>,
+    out: Option<PathBuf>,
+) -> anyhow::Result<()> {
+    match action {
+        None => {
+            let out =
+                out.unwrap_or_else(|| config.backups().join(backup::default_name("upsignon")));
+            let store = Store::open(&config.database(), 1)?;
+            println!("{}", backup::backup(&store, key(config)?, &out)?);
+        }
+        Some(BackupCommand::Verify { file }) => {
+            println!("{}", backup::verify(&file, key(config)?)?)
+        }
+        Some(BackupCommand::Keygen { file }) => {
+            upsignon_ops::backup::write_new_key_file(&file)?;
+            println!(
+                "backup key written to {} (mode 0640): set backup_key_file = \"{}\" and keep a copy away from the server",
+                file.display(),
+                file.display()
+            );
+        }
+        Some(BackupCommand::List) => {
+            let dir = config.backups();
+            let found = backup::list(&dir);
+            if found.is_empty() {
+                println!("no backup in {}: run `upsignon backup`", dir.display());
+            }
+            for item in found {
+                let when = time::OffsetDateTime::from(item.modified);
+                println!(
+                    "{}  {:>12} bytes  {}",
+                    when.date(),
+                    item.bytes,
+                    item.path.display()
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn restore(config: &Config, file: &Path, force: bool) -> anyhow::Result<()> {
+    println!("{}", backup::restore(config, file, force)?);
+    Ok(())
+}

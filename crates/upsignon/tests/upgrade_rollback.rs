@@ -1,0 +1,464 @@
+//! Upgrade and rollback with two real builds of the server: this one (A) and
+//! one built by the test as version 0.2.0-test with two extra migrations (B:
+//! 9001 adds a column filled from existing rows, 9002 adds a table). Install
+//! A, write data, upgrade to B, write data through B's schema, roll back,
+//! and find A serving with every row A's schema can hold.
+
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+
+use diesel::connection::SimpleConnection;
+use support::{binary, free_port, text};
+use upsignon_ops::release::{self, KeyPair};
+use upsignon_store::{Store, introspect};
+use upsignon_testkit::{Backend, TestDatabase, backend_tests};
+
+const VERSION_B: &str = "0.2.0-test";
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Builds B once per test run, in its own target directory.
+fn build_b() -> &'static Path {
+    static BINARY: OnceLock<PathBuf> = OnceLock::new();
+    BINARY.get_or_init(|| {
+        let target = workspace().join("target/newer-release");
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+        let status = Command::new(cargo)
+            .current_dir(workspace())
+            .args(["build", "--locked", "-p", "upsignon", "--bin", "upsignon"])
+            .env("CARGO_TARGET_DIR", &target)
+            .env("UPSIGNON_VERSION_OVERRIDE", VERSION_B)
+            .env(
+                "UPSIGNON_EXTRA_MIGRATIONS",
+                workspace().join("crates/upsignon-testkit/migrations-newer"),
+            )
+            .status()
+            .expect("cargo runs");
+        assert!(status.success(), "building release B failed");
+        target.join("debug/upsignon")
+    })
+}
+
+/// A installed under a temporary prefix and running in the background.
+struct Site {
+    db: TestDatabase,
+    prefix: PathBuf,
+    exe: PathBuf,
+    port: u16,
+    keys: KeyPair,
+}
+
+impl Site {
+    fn install(backend: Backend) -> Self {
+        let db = TestDatabase::new(backend);
+        let prefix = db.dir.path().join("root");
+        let exe = prefix.join("usr/bin/upsignon");
+        std::fs::create_dir_all(exe.parent().unwrap()).unwrap();
+        std::fs::copy(binary(), &exe).unwrap();
+        let site = Site {
+            port: free_port(),
+            keys: release::generate_key_pair().unwrap(),
+            db,
+            prefix,
+            exe,
+        };
+        let mut install = Command::new(&site.exe);
+        install
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .arg("install")
+            .arg("--prefix")
+            .arg(&site.prefix)
+            .args(["--non-interactive", "--admin-email", "it@example.com"])
+            .arg(format!("--listen=127.0.0.1:{}", site.port))
+            .arg(format!("--database-url={}", site.db.url_string()))
+            .stdin(Stdio::null());
+        let output = output_retrying_busy_text(install);
+        assert!(output.status.success(), "{}", text(&output));
+        site
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(&self.exe);
+        command
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("UPSIGNON_RELEASE_PUBLIC_KEYS", &self.keys.public_hex)
+            .arg("--config")
+            .arg(self.prefix.join("etc/upsignon/upsignon.toml"))
+            .args(args)
+            .stdin(Stdio::null());
+        command
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().unwrap()
+    }
+
+    fn pack(&self, binary: &Path) -> PathBuf {
+        let out = self.db.dir.path().join("releases-in");
+        std::fs::create_dir_all(&out).unwrap();
+        let version = binary_version(binary);
+        release::pack(binary, &version, &self.keys.secret_hex, &out).unwrap()
+    }
+
+    fn ready(&self) -> serde_json::Value {
+        support::ready(&self.prefix.join("var/lib/upsignon"), self.port)
+    }
+
+    fn store(&self) -> Store {
+        Store::open(&self.db.url, 1).unwrap()
+    }
+
+    fn write(&self, sql: &str) {
+        self.store()
+            .connection()
+            .unwrap()
+            .batch_execute(sql)
+            .unwrap();
+    }
+
+    fn fixture(&self, name: &str) {
+        let path = [
+            workspace()
+                .join("crates/upsignon-store/migrations/fixtures")
+                .join(name),
+            workspace()
+                .join("crates/upsignon-testkit/migrations-newer/fixtures")
+                .join(name),
+        ]
+        .into_iter()
+        .find(|p| p.is_file())
+        .unwrap();
+        self.write(&std::fs::read_to_string(path).unwrap());
+    }
+
+    fn tables(&self) -> Vec<String> {
+        introspect::tables(&mut self.store().connection().unwrap()).unwrap()
+    }
+
+    fn emails(&self) -> Vec<String> {
+        introspect::rows(&mut self.store().connection().unwrap(), "users")
+            .unwrap()
+            .into_iter()
+            .collect()
+    }
+}
+
+impl Drop for Site {
+    fn drop(&mut self) {
+        support::StopsServer(self.prefix.clone());
+    }
+}
+
+/// Runs a binary this test just copied. Another test thread forking at the
+/// moment of the copy briefly holds it open for writing, and exec then fails
+/// with ETXTBSY ("text file busy"); trying again a few times is the known cure.
+fn output_retrying_busy_text(mut command: Command) -> Output {
+    for _ in 0..50 {
+        match command.output() {
+            Err(e) if e.raw_os_error() == Some(26) => {
+                std::thread::sleep(std::time::Duration::from_millis(20))
+            }
+            other => return other.unwrap(),
+        }
+    }
+    panic!("the copied binary stayed busy")
+}
+
+fn binary_version(binary: &Path) -> String {
+    let mut command = Command::new(binary);
+    command.arg("--version");
+    let out = output_retrying_busy_text(command);
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .trim_start_matches("upsignon ")
+        .to_string()
+}
+
+fn sha(path: &Path) -> Vec<u8> {
+    std::fs::read(path).unwrap()
+}
+
+fn upgrade_then_rollback_keeps_the_data(backend: Backend) {
+    let site = Site::install(backend);
+    let archive = site.pack(build_b());
+    site.fixture("0001_initial.sql");
+    let output = site.run(&["upgrade", "--from", archive.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", text(&output));
+    assert!(
+        text(&output).contains(&format!("-> {VERSION_B}")),
+        "{}",
+        text(&output)
+    );
+    let health = site.ready();
+    assert_eq!(health["version"], VERSION_B);
+    assert_eq!(health["schema"], "9002");
+
+    // Writes after the upgrade: through B's schema, and plain rows A knows.
+    site.fixture("9001_device_labels.sql");
+    site.fixture("9002_vault_notes.sql");
+    site.write(
+        "INSERT INTO users (id, tenant_id, email, created_at) VALUES \
+         ('00000000-0000-4000-8000-000000000099', '00000000-0000-4000-8000-000000000001', \
+         'after-upgrade@acme.test', 1763900000000)",
+    );
+
+    let output = site.run(&["rollback", "--yes"]);
+    assert!(output.status.success(), "{}", text(&output));
+    assert!(text(&output).contains("rolled back"), "{}", text(&output));
+    let health = site.ready();
+    assert_eq!(health["version"], upsignon_ops::SERVER_VERSION);
+    assert_eq!(health["schema"], "0002");
+    assert!(!site.tables().contains(&"vault_notes".to_string()));
+    let columns = introspect::columns(&mut site.store().connection().unwrap(), "devices").unwrap();
+    assert!(!columns.contains(&"label".to_string()), "{columns:?}");
+    let users = site.emails().join("\n");
+    assert!(users.contains("after-upgrade@acme.test"), "{users}");
+    assert!(
+        users.contains("alice@acme.test") || users.contains("@acme.test"),
+        "{users}"
+    );
+    let devices = introspect::rows(&mut site.store().connection().unwrap(), "devices").unwrap();
+    assert!(
+        devices.iter().any(|d| d.contains("device-uid-9001")),
+        "{devices:?}"
+    );
+}
+
+backend_tests!(upgrade_then_rollback_keeps_the_data);
+
+#[test]
+fn a_tampered_release_is_refused_before_anything_changes() {
+    let site = Site::install(Backend::Sqlite);
+    let archive = site.pack(build_b());
+    let mut bytes = std::fs::read(&archive).unwrap();
+    let at = bytes.len() / 2;
+    bytes[at] ^= 0x55;
+    std::fs::write(&archive, bytes).unwrap();
+    let before = sha(&site.exe);
+    let output = site.run(&["upgrade", "--from", archive.to_str().unwrap()]);
+    assert!(!output.status.success());
+    assert!(
+        text(&output).contains("not signed by a trusted release key"),
+        "{}",
+        text(&output)
+    );
+    assert_eq!(sha(&site.exe), before, "the binary changed");
+    assert_eq!(site.ready()["version"], upsignon_ops::SERVER_VERSION);
+}
+
+#[test]
+fn a_release_that_never_gets_ready_is_rolled_back_automatically() {
+    let site = Site::install(Backend::Sqlite);
+    let broken = site.db.dir.path().join("broken/upsignon");
+    std::fs::create_dir_all(broken.parent().unwrap()).unwrap();
+    std::fs::write(
+        &broken,
+        "#!/bin/sh\nif [ \"$1\" = --version ]; then echo 'upsignon 0.3.0-broken'; exit 0; fi\necho 'this release cannot start' >&2\nexit 1\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&broken, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let archive = site.pack(&broken);
+    let before = sha(&site.exe);
+    let output = site.run(&[
+        "upgrade",
+        "--from",
+        archive.to_str().unwrap(),
+        "--ready-timeout",
+        "10",
+    ]);
+    assert!(!output.status.success());
+    assert!(
+        text(&output).contains("rolled back automatically"),
+        "{}",
+        text(&output)
+    );
+    assert_eq!(sha(&site.exe), before, "A's binary is not back");
+    assert_eq!(site.ready()["version"], upsignon_ops::SERVER_VERSION);
+}
+
+#[test]
+fn a_rollback_after_kill_9_mid_upgrade_ends_in_a_working_a() {
+    let site = Site::install(Backend::Sqlite);
+    let archive = site.pack(build_b());
+    let before = sha(&site.exe);
+    let mut upgrade = site
+        .command(&["upgrade", "--from", archive.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = upgrade.stdout.take().unwrap();
+    for line in BufReader::new(stdout).lines() {
+        if line.unwrap().contains("binary replaced") {
+            break;
+        }
+    }
+    upgrade.kill().unwrap();
+    upgrade.wait().unwrap();
+    let output = site.run(&["rollback", "--yes", "--to", upsignon_ops::SERVER_VERSION]);
+    assert!(output.status.success(), "{}", text(&output));
+    assert_eq!(sha(&site.exe), before);
+    let health = site.ready();
+    assert_eq!(health["version"], upsignon_ops::SERVER_VERSION);
+    assert_eq!(health["schema"], "0002");
+}
+
+/// Serves the files of `dir` over plain HTTP on a loopback port (a release
+/// mirror), for at most 64 requests, in a thread that ends with the test.
+fn serve_files(dir: PathBuf) -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(64) {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut request_line = String::new();
+            let _ = reader.read_line(&mut request_line);
+            let mut header = String::new();
+            while reader.read_line(&mut header).unwrap_or(0) > 2 {
+                header.clear();
+            }
+            let path = request_line
+                .split_whitespace()
+                .nth(1)
+                .unwrap_or("/")
+                .trim_start_matches('/');
+            let (status, body) = match std::fs::read(dir.join(path)) {
+                Ok(body) => ("200 OK", body),
+                Err(_) => ("404 Not Found", Vec::new()),
+            };
+            let head = format!(
+                "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = std::io::Write::write_all(&mut stream, head.as_bytes());
+            let _ = std::io::Write::write_all(&mut stream, &body);
+        }
+    });
+    port
+}
+
+fn manifest(version: &str, archive: &Path, digest: &str) -> String {
+    serde_json::json!({
+        "schema": 1,
+        "releases": [{
+            "version": version,
+            "assets": [{
+                "name": archive.file_name().unwrap().to_str().unwrap(),
+                "url": archive.file_name().unwrap().to_str().unwrap(),
+                "digest": format!("sha256:{digest}"),
+            }]
+        }]
+    })
+    .to_string()
+}
+
+#[test]
+fn an_upgrade_from_a_release_feed_checks_the_download_then_installs_it() {
+    use sha2::Digest;
+    let site = Site::install(Backend::Sqlite);
+    let archive = site.pack(build_b());
+    let dir = archive.parent().unwrap().to_path_buf();
+    let digest = hex::encode(sha2::Sha256::digest(std::fs::read(&archive).unwrap()));
+    std::fs::write(
+        dir.join("current.json"),
+        manifest(upsignon_ops::SERVER_VERSION, &archive, &digest),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("bad.json"),
+        manifest(VERSION_B, &archive, &"0".repeat(64)),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("good.json"),
+        manifest(VERSION_B, &archive, &digest),
+    )
+    .unwrap();
+    let port = serve_files(dir);
+    let feed = |name: &str| format!("http://127.0.0.1:{port}/{name}");
+
+    let output = site.run(&["upgrade", "--feed", &feed("current.json")]);
+    assert!(output.status.success(), "{}", text(&output));
+    assert!(
+        text(&output).contains("already up to date"),
+        "{}",
+        text(&output)
+    );
+
+    let before = sha(&site.exe);
+    let output = site.run(&["upgrade", "--feed", &feed("bad.json")]);
+    assert!(!output.status.success());
+    assert!(
+        text(&output).contains("does not match the feed's checksum"),
+        "{}",
+        text(&output)
+    );
+    assert_eq!(sha(&site.exe), before);
+
+    let output = site.run(&["upgrade", "--feed", &feed("good.json")]);
+    assert!(output.status.success(), "{}", text(&output));
+    assert_eq!(site.ready()["version"], VERSION_B);
+}
+
+fn an_irreversible_migration_needs_the_pre_upgrade_copy(backend: Backend) {
+    let site = Site::install(backend);
+    let archive = site.pack(build_b());
+    site.fixture("0001_initial.sql");
+    let output = site.run(&["upgrade", "--from", archive.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", text(&output));
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis();
+    site.write(&format!(
+        "INSERT INTO users (id, tenant_id, email, created_at) VALUES \
+         ('00000000-0000-4000-8000-000000000098', '00000000-0000-4000-8000-000000000001', \
+         'written-after-upgrade@acme.test', {})",
+        now_ms + 1000
+    ));
+    // Release B declared 9002 irreversible.
+    site.write("UPDATE upsignon_schema_ledger SET irreversible = TRUE WHERE version = '9002'");
+
+    let refused = site.run(&["rollback", "--yes"]);
+    assert!(!refused.status.success());
+    let said = text(&refused);
+    assert!(
+        said.contains("irreversible") && said.contains("--restore-backup"),
+        "{said}"
+    );
+    assert_eq!(
+        site.ready()["version"],
+        VERSION_B,
+        "a refused rollback changed something"
+    );
+
+    let output = site.run(&["rollback", "--yes", "--restore-backup"]);
+    let said = text(&output);
+    assert!(output.status.success(), "{said}");
+    assert!(
+        said.contains("1 row(s) written since the upgrade will be LOST"),
+        "{said}"
+    );
+    let health = site.ready();
+    assert_eq!(health["version"], upsignon_ops::SERVER_VERSION);
+    assert_eq!(health["schema"], "0002");
+    let users = site.emails().join("\n");
+    assert!(!users.contains("written-after-upgrade"), "{users}");
+    assert!(
+        users.contains("@acme.test"),
+        "the data before the upgrade is gone: {users}"
+    );
+    assert!(!site.tables().contains(&"vault_notes".to_string()));
+}
+
+backend_tests!(an_irreversible_migration_needs_the_pre_upgrade_copy);
