@@ -14,10 +14,29 @@ async fn live() -> HttpResponse {
 }
 
 /// The server can serve: the database answers, its schema is exactly the
-/// one this binary expects, and no maintenance is under way. Load balancers
+/// one this binary expects, no maintenance is under way and it is not a
+/// standby (a standby answers 503 with how old its data is). Load balancers
 /// and `upgrade` poll it.
 #[get("/health/ready")]
 async fn ready(ctx: web::Data<AppContext>) -> HttpResponse {
+    if let Some(report) = ctx.role.report() {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        return HttpResponse::ServiceUnavailable()
+            .insert_header(("Retry-After", "60"))
+            .json(json!({
+                "status": "not_ready",
+                "reason": "standby",
+                "version": SERVER_VERSION,
+                "schema": ctx.store.expected_schema(),
+                "standby": {
+                    "primary": report.primary,
+                    "last_pull_unix": report.last_pull_unix,
+                    "data_as_of_unix": report.data_as_of_unix,
+                    "data_age_secs": report.data_age_secs(now),
+                    "last_error": report.last_error,
+                },
+            }));
+    }
     let store = ctx.store.clone();
     let status = web::block(move || {
         let status = store.schema_status()?;

@@ -1,17 +1,22 @@
-//! Owns the HTTP surface: the actix-web application (health, version, and
-//! later the client API), TLS set-up with rustls, request logging with the
+//! Owns the HTTP surface: the actix-web application (health, version, the
+//! primary's replication endpoint, the standby gate, and later the client API), TLS set-up with rustls, request logging with the
 //! client IP, body limits, timeouts and security headers. Handlers parse,
 //! call the store or the domain, and answer; they never hold SQL and never
 //! send internal error text to a client.
 
 mod client_ip;
 mod health;
+pub mod replication;
 mod request_log;
+pub mod role;
 mod server;
+mod standby_gate;
 pub mod tls;
 
 pub use client_ip::client_ip;
-pub use server::{AppContext, start};
+pub use replication::{Replication, SnapshotSource};
+pub use role::{ServerRole, StandbyReport};
+pub use server::{AppContext, Services, start};
 
 /// The version of this server build, as reported by `/version` and recorded
 /// in the schema ledger. `UPSIGNON_VERSION_OVERRIDE` at build time replaces

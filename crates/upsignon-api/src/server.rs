@@ -1,4 +1,5 @@
 use std::net::{IpAddr, TcpListener};
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::Server;
@@ -8,12 +9,33 @@ use serde_json::json;
 use upsignon_config::Config;
 use upsignon_store::Store;
 
-use crate::{health, request_log};
+use crate::replication::Replication;
+use crate::role::ServerRole;
+use crate::{health, replication, request_log, standby_gate};
 
 /// What every handler can reach.
 pub struct AppContext {
     pub store: Store,
     pub trusted_proxies: Vec<IpAddr>,
+    pub role: Arc<ServerRole>,
+    pub replication: Option<Replication>,
+}
+
+/// What the ops crate hands the HTTP layer besides the store.
+pub struct Services {
+    /// Primary or standby; shared so promotion takes effect at once.
+    pub role: Arc<ServerRole>,
+    /// The replication endpoint, when `replication_secret` is set.
+    pub replication: Option<Replication>,
+}
+
+impl Default for Services {
+    fn default() -> Self {
+        Self {
+            role: Arc::new(ServerRole::primary()),
+            replication: None,
+        }
+    }
 }
 
 /// Builds and starts the server on an already bound listener (so tests can
@@ -25,22 +47,33 @@ pub fn start(
     store: Store,
     listener: TcpListener,
     tls: Option<rustls::ServerConfig>,
+    services: Services,
 ) -> std::io::Result<Server> {
     let https = tls.is_some();
     let body_limit = config.body_limit_bytes;
+    let replicates = services.replication.is_some();
     let ctx = web::Data::new(AppContext {
         store,
         trusted_proxies: config.trusted_proxies.clone(),
+        role: services.role,
+        replication: services.replication,
     });
     let server = HttpServer::new(move || {
         App::new()
             .app_data(ctx.clone())
             .app_data(web::PayloadConfig::new(body_limit))
             .app_data(web::JsonConfig::default().limit(body_limit))
+            // The last wrap runs first: log, headers, compression, then the gate.
+            .wrap(from_fn(standby_gate::refuse_on_standby))
             .wrap(Compress::default())
             .wrap(security_headers(https))
             .wrap(from_fn(request_log::log_request))
             .configure(health::routes)
+            .configure(|cfg| {
+                if replicates {
+                    replication::routes(cfg);
+                }
+            })
             .default_service(web::to(not_found))
     })
     .client_request_timeout(Duration::from_secs(config.request_timeout_secs))

@@ -167,6 +167,32 @@ fn validate(config: &Config) -> Result<(), ConfigError> {
                     .to_string(),
         });
     }
+    if let Some(secret) = &config.replication_secret
+        && secret.expose().len() < 32
+    {
+        return Err(ConfigError::Invalid {
+            key: "replication_secret",
+            value: "(masked)".to_string(),
+            expected: "at least 32 characters, the same on the primary and its standbys; generate one with `openssl rand -hex 32`"
+                .to_string(),
+        });
+    }
+    if let Some(url) = &config.standby_primary_url
+        && !(url.starts_with("https://") || url.starts_with("http://"))
+    {
+        return Err(ConfigError::Invalid {
+            key: "standby_primary_url",
+            value: url.clone(),
+            expected: "the primary's URL, such as https://passwords.example.com:8443".to_string(),
+        });
+    }
+    if config.standby_interval_secs < 60 {
+        return Err(ConfigError::Invalid {
+            key: "standby_interval_secs",
+            value: config.standby_interval_secs.to_string(),
+            expected: "at least 60 seconds (the default is 3600, hourly)".to_string(),
+        });
+    }
     if config.smtp_url.is_some() && config.smtp_from.is_none() {
         return Err(ConfigError::Invalid {
             key: "smtp_from",

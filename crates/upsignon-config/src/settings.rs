@@ -75,6 +75,17 @@ pub struct Config {
     /// The release feed `upgrade` reads when no `--from FILE` is given: the
     /// project's, or a mirror on the local network.
     pub release_feed_url: String,
+    /// Shared between a primary and its standbys: on the primary it opens
+    /// the replication endpoint, on a standby it proves the standby to it.
+    pub replication_secret: Option<Secret>,
+    /// Makes `serve` run as a standby of this primary (`https://HOST:PORT`),
+    /// as `upsignon standby --primary URL` does.
+    pub standby_primary_url: Option<String>,
+    /// PEM certificate(s) a standby trusts for its primary's HTTPS (such as
+    /// the primary's self-signed certificate); unset means the system's.
+    pub standby_primary_ca_file: Option<PathBuf>,
+    /// Seconds between a standby's pulls (60 at least).
+    pub standby_interval_secs: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -129,6 +140,10 @@ impl Default for Config {
             release_public_keys: Vec::new(),
             releases_kept: 3,
             release_feed_url: "https://releases.upsignon.eu/server/manifest.json".to_string(),
+            replication_secret: None,
+            standby_primary_url: None,
+            standby_primary_ca_file: None,
+            standby_interval_secs: 3600,
         }
     }
 }

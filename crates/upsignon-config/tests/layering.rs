@@ -99,3 +99,40 @@ fn a_missing_explicit_file_is_an_error() {
         Ok(())
     });
 }
+
+#[test]
+fn standby_settings_are_checked_at_start() {
+    Jail::expect_with(|jail| {
+        jail.set_env("UPSIGNON_REPLICATION_SECRET", "short");
+        let error = load_in(jail, None).unwrap_err().to_string();
+        assert!(
+            error.contains("replication_secret") && error.contains("openssl rand -hex 32"),
+            "{error}"
+        );
+        assert!(
+            !error.contains("short"),
+            "the secret is never shown: {error}"
+        );
+        jail.set_env(
+            "UPSIGNON_REPLICATION_SECRET",
+            "0123456789abcdef0123456789abcdef",
+        );
+        jail.set_env("UPSIGNON_STANDBY_INTERVAL_SECS", "10");
+        let error = load_in(jail, None).unwrap_err().to_string();
+        assert!(
+            error.contains("standby_interval_secs") && error.contains("at least 60"),
+            "{error}"
+        );
+        jail.set_env("UPSIGNON_STANDBY_INTERVAL_SECS", "60");
+        jail.set_env("UPSIGNON_STANDBY_PRIMARY_URL", "primary.example.com");
+        let error = load_in(jail, None).unwrap_err().to_string();
+        assert!(error.contains("standby_primary_url"), "{error}");
+        jail.set_env(
+            "UPSIGNON_STANDBY_PRIMARY_URL",
+            "https://primary.example.com:8443",
+        );
+        let config = load_in(jail, None).unwrap();
+        assert_eq!(config.standby_interval_secs, 60);
+        Ok(())
+    });
+}

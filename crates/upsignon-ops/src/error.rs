@@ -9,6 +9,8 @@ pub enum OpsError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Tls(#[from] TlsError),
+    #[error(transparent)]
+    Standby(Box<crate::standby::StandbyError>),
     #[error(
         "cannot listen on {address}: {reason}\nAnother process may use that port, or binding below 1024 needs privileges; change `listen` (UPSIGNON_LISTEN)."
     )]
@@ -26,4 +28,10 @@ pub enum OpsError {
         "refusing to revert migrations without --yes: {plan}\nRe-run with --yes to proceed; take a backup first if the data matters."
     )]
     NeedsConfirmation { plan: String },
+}
+
+impl From<crate::standby::StandbyError> for OpsError {
+    fn from(error: crate::standby::StandbyError) -> Self {
+        OpsError::Standby(Box::new(error))
+    }
 }

@@ -1,8 +1,8 @@
 //! Owns the server's lifecycle as plain functions that the CLI calls and the
 //! tests call too: start serving (open the store, bring the schema in line or
 //! refuse, prepare TLS, bind), and the `migrate` commands with the one-line
-//! reports a sysadmin reads. `install`, `doctor`, `upgrade` and `rollback`. Later:
-//! backup, standby. It does not parse arguments or print: it returns reports
+//! reports a sysadmin reads. `install`, `doctor`, `upgrade`, `rollback`, backups, and
+//! the standby with its promotion. It does not parse arguments or print: it returns reports
 //! and errors whose text says what to do.
 
 pub mod backup;
@@ -12,6 +12,7 @@ pub mod install;
 pub mod migrate;
 pub mod release;
 pub mod serve;
+pub mod standby;
 pub mod upgrade;
 
 pub use error::OpsError;

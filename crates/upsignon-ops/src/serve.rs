@@ -1,14 +1,16 @@
 //! `upsignon serve`: from a config to a running HTTPS server.
 
 use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix_web::dev::Server;
-use upsignon_api::SERVER_VERSION;
+use upsignon_api::{Replication, SERVER_VERSION, ServerRole, Services};
 use upsignon_config::Config;
 use upsignon_store::Store;
 
 use crate::OpsError;
+use crate::standby::{self, Role, StandbyError, snapshots::BackupSnapshots};
 
 /// A server whose store and schema are ready and whose port is bound, but
 /// that does not serve yet. Preparing blocks (database, files); starting
@@ -20,6 +22,8 @@ pub struct Prepared {
     tls: Option<rustls::ServerConfig>,
     schema: String,
     started: Instant,
+    role: Role,
+    standby_schedule: standby::Schedule,
 }
 
 /// A server that serves. Await `server` to run until SIGTERM or SIGINT.
@@ -72,6 +76,13 @@ pub fn prepare_with_store(
             tracing::info!(versions = %applied.join(","), "applied pending migrations");
         }
     }
+    let mut role = standby::role(config);
+    check_role_needs(config, &role)?;
+    if matches!(role, Role::Standby(_)) && !standby::is_recorded(&config.state_dir) {
+        // `standby_primary_url` in the config: the same guard as the command.
+        standby::become_standby(config, None, false)?;
+        role = standby::role(config);
+    }
     let status = store.schema_status()?;
     status.check_servable()?;
     let schema = status.head().unwrap_or("none").to_string();
@@ -87,10 +98,31 @@ pub fn prepare_with_store(
         tls,
         schema,
         started,
+        role,
+        standby_schedule: standby::Schedule::from_config(config),
     })
 }
 
+/// A standby needs the key and secret to pull; a primary with a
+/// replication secret needs the key to make snapshots.
+fn check_role_needs(config: &Config, role: &Role) -> Result<(), OpsError> {
+    if config.replication_secret.is_some() || matches!(role, Role::Standby(_)) {
+        config.backup_key_file.as_ref().ok_or(StandbyError::NoKey)?;
+    }
+    if matches!(role, Role::Standby(_)) && config.replication_secret.is_none() {
+        return Err(StandbyError::NoSecret.into());
+    }
+    Ok(())
+}
+
 impl Prepared {
+    /// Pulls on another schedule than `standby_interval_secs` (tests pull
+    /// every few hundred milliseconds).
+    pub fn with_standby_schedule(mut self, schedule: standby::Schedule) -> Self {
+        self.standby_schedule = schedule;
+        self
+    }
+
     /// Starts serving; call inside an actix or tokio runtime.
     pub fn start(self) -> Result<Running, OpsError> {
         let address = self
@@ -103,9 +135,26 @@ impl Prepared {
             None => format!("{scheme}://{address}"),
         };
         let backend = self.store.backend();
-        let scheduled_backups = crate::backup::schedule::start(&self.config, self.store.clone());
-        let server = upsignon_api::start(&self.config, self.store, self.listener, self.tls)
-            .map_err(|e| OpsError::Server(e.to_string()))?;
+        let services = self.services();
+        let standby_of = match self.role {
+            Role::Standby(state) => {
+                let primary = state.primary.clone();
+                standby::start(
+                    &self.config,
+                    self.store.clone(),
+                    services.role.clone(),
+                    state,
+                    self.standby_schedule,
+                );
+                Some(primary)
+            }
+            Role::Primary => None,
+        };
+        let scheduled_backups = standby_of.is_none()
+            && crate::backup::schedule::start(&self.config, self.store.clone());
+        let server =
+            upsignon_api::start(&self.config, self.store, self.listener, self.tls, services)
+                .map_err(|e| OpsError::Server(e.to_string()))?;
         let startup = self.started.elapsed();
         tracing::info!(
             version = SERVER_VERSION,
@@ -115,6 +164,7 @@ impl Prepared {
             schema = %self.schema,
             startup_ms = startup.as_millis() as u64,
             scheduled_backups,
+            standby_of = standby_of.as_deref().unwrap_or("none"),
             "upsignon is serving"
         );
         Ok(Running {
@@ -124,5 +174,30 @@ impl Prepared {
             schema: self.schema,
             startup,
         })
+    }
+
+    fn services(&self) -> Services {
+        let role = match &self.role {
+            Role::Standby(state) => ServerRole::standby(state.report()),
+            Role::Primary => ServerRole::primary(),
+        };
+        let replication = match (
+            &self.config.replication_secret,
+            &self.config.backup_key_file,
+        ) {
+            (Some(secret), Some(key)) => Some(Replication {
+                secret: secret.clone(),
+                source: Arc::new(BackupSnapshots {
+                    store: self.store.clone(),
+                    key_file: key.clone(),
+                    dir: self.config.state_dir.join("replication"),
+                }),
+            }),
+            _ => None,
+        };
+        Services {
+            role: Arc::new(role),
+            replication,
+        }
     }
 }

@@ -58,3 +58,66 @@ fn no_partial_file(dir: &Path) -> bool {
 }
 
 backend_tests!(async the_server_backs_up_on_schedule_and_drills_the_backup);
+
+/// PostgreSQL goes away (every connection cut, new ones refused) while the
+/// server runs: the scheduled backup fails without leaving a file, the
+/// server keeps answering, and backups resume when the database is back.
+#[actix_web::test]
+async fn a_scheduled_backup_survives_the_database_going_away() {
+    let target: std::net::SocketAddr = "127.0.0.1:5432".parse().unwrap();
+    let proxy = upsignon_testkit::TcpProxy::start(target);
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("backup.key");
+    std::fs::write(&key, backup::generate_key_file_text()).unwrap();
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let backups = dir.path().join("backups");
+    let app = spawn_app_with(Backend::Postgres, |config| {
+        let direct = config.database_url.as_ref().unwrap().expose();
+        let relayed = direct.replacen(":5432/", &format!(":{}/", proxy.address.port()), 1);
+        config.database_url = Some(upsignon_config::DatabaseUrl::parse(&relayed).unwrap());
+        config.backup_key_file = Some(key.clone());
+        config.backup_dir = Some(backups.clone());
+        config.backup_interval_secs = 1;
+        config.backup_verify_interval_secs = 3600;
+    });
+    wait_for("a first scheduled backup", || {
+        !backup::list(&backups).is_empty()
+    });
+
+    proxy.cut();
+    let during = backup::list(&backups).len();
+    let ready = app
+        .client
+        .get(app.url("/health/ready"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ready.status(), 503, "the database is gone");
+    let body: serde_json::Value = ready.json().await.unwrap();
+    assert_eq!(body["reason"], "database_unreachable", "{body}");
+    let live = app
+        .client
+        .get(app.url("/health/live"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(live.status(), 200, "the server keeps answering");
+    assert!(
+        backup::list(&backups).len() <= during + 1,
+        "no backup is made while the database is away"
+    );
+    assert!(no_partial_file(&backups));
+
+    proxy.restore();
+    let after = backup::list(&backups).len();
+    wait_for("backups to resume", || backup::list(&backups).len() > after);
+    let newest = backup::list(&backups).remove(0);
+    backup::verify(&newest.path, &key).unwrap();
+    let ready = app
+        .client
+        .get(app.url("/health/ready"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ready.status(), 200);
+}

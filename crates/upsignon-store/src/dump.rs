@@ -157,7 +157,7 @@ pub fn delete_all(conn: &mut AnyConnection, tables: &[String]) -> Result<(), Sto
 /// Whether any application table holds a row.
 pub fn has_rows(conn: &mut AnyConnection) -> Result<bool, StoreError> {
     for table in tables_in_creation_order(conn)? {
-        if !introspect::rows(conn, &table)?.is_empty() {
+        if !introspect::is_empty(conn, &table)? {
             return Ok(true);
         }
     }

@@ -76,6 +76,25 @@ pub fn rows(conn: &mut AnyConnection, table: &str) -> Result<Vec<String>, StoreE
     Ok(rows)
 }
 
+/// How many rows `table` holds (the restore drill compares it to the backup).
+pub fn count(conn: &mut AnyConnection, table: &str) -> Result<u64, StoreError> {
+    let sql = format!(
+        "SELECT CAST(COUNT(*) AS TEXT) AS line FROM {}",
+        quote_identifier(table)
+    );
+    let text = lines(conn, &sql)?.pop().unwrap_or_default();
+    Ok(text.parse().unwrap_or(0))
+}
+
+/// Whether `table` holds no row, without reading them.
+pub fn is_empty(conn: &mut AnyConnection, table: &str) -> Result<bool, StoreError> {
+    let sql = format!(
+        "SELECT 'x' AS line FROM {} LIMIT 1",
+        quote_identifier(table)
+    );
+    Ok(lines(conn, &sql)?.is_empty())
+}
+
 /// SQLite's own description of its schema (tables, indexes, their SQL).
 /// PostgreSQL tests use `pg_dump --schema-only` instead.
 pub fn sqlite_schema(conn: &mut AnyConnection) -> Result<Vec<String>, StoreError> {

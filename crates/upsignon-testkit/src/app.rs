@@ -33,6 +33,16 @@ pub fn spawn_app(backend: Backend) -> TestApp {
 
 /// Starts the server after `adjust` has changed the test configuration.
 pub fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> TestApp {
+    spawn_app_tuned(backend, adjust, |prepared| prepared)
+}
+
+/// Like [`spawn_app_with`], and `tune` may change the prepared server
+/// before it starts (a standby's pull schedule, for instance).
+pub fn spawn_app_tuned(
+    backend: Backend,
+    adjust: impl FnOnce(&mut Config),
+    tune: impl FnOnce(serve::Prepared) -> serve::Prepared + Send + 'static,
+) -> TestApp {
     let db = TestDatabase::new(backend);
     let mut config = Config {
         database_url: Some(db.url.clone()),
@@ -45,22 +55,8 @@ pub fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> Tes
         ..Config::default()
     };
     adjust(&mut config);
-    let prepared =
-        serve::prepare(&config).unwrap_or_else(|e| panic!("the test server does not start: {e}"));
     let store = Store::open(&config.database(), 2).expect("a second handle on the test database");
-    let (started_tx, started_rx) = mpsc::channel();
-    let thread = std::thread::spawn(move || {
-        System::new().block_on(async move {
-            let running = prepared.start().expect("start the test server");
-            started_tx
-                .send((running.address, running.server.handle()))
-                .unwrap();
-            running.server.await.expect("the test server stops cleanly");
-        })
-    });
-    let (address, handle) = started_rx
-        .recv()
-        .expect("the server thread reports its address");
+    let (address, handle, thread) = run_server(&config, tune);
     let https = config.tls_mode != TlsMode::None;
     let base_url = format!("{}://{address}", if https { "https" } else { "http" });
     TestApp {
@@ -73,6 +69,30 @@ pub fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> Tes
         thread: Some(thread),
         db,
     }
+}
+
+type Started = (SocketAddr, ServerHandle, JoinHandle<()>);
+
+fn run_server(
+    config: &Config,
+    tune: impl FnOnce(serve::Prepared) -> serve::Prepared + Send + 'static,
+) -> Started {
+    let prepared =
+        serve::prepare(config).unwrap_or_else(|e| panic!("the test server does not start: {e}"));
+    let (started_tx, started_rx) = mpsc::channel();
+    let thread = std::thread::spawn(move || {
+        System::new().block_on(async move {
+            let running = tune(prepared).start().expect("start the test server");
+            started_tx
+                .send((running.address, running.server.handle()))
+                .unwrap();
+            running.server.await.expect("the test server stops cleanly");
+        })
+    });
+    let (address, handle) = started_rx
+        .recv()
+        .expect("the server thread reports its address");
+    (address, handle, thread)
 }
 
 fn client_for(config: &Config) -> reqwest::Client {
@@ -96,8 +116,9 @@ impl TestApp {
     }
 }
 
-impl Drop for TestApp {
-    fn drop(&mut self) {
+impl TestApp {
+    /// Stops the server (the database stays): a primary that goes down.
+    pub fn stop_server(&mut self) {
         let handle = self.handle.clone();
         // The server's runtime lives in its own thread; stopping it is awaited
         // from a short-lived runtime so this works inside or outside a test runtime.
@@ -105,5 +126,21 @@ impl Drop for TestApp {
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
+    }
+
+    /// Starts the server again on the same address and database.
+    pub fn restart_server(&mut self) {
+        self.stop_server();
+        let mut config = self.config.clone();
+        config.listen = self.address;
+        let (_, handle, thread) = run_server(&config, |prepared| prepared);
+        self.handle = handle;
+        self.thread = Some(thread);
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.stop_server();
     }
 }

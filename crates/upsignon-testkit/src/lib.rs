@@ -1,16 +1,19 @@
 //! Test helpers, used only as a dev-dependency: a fresh database per test
 //! (a SQLite file in a temp dir, or a new database on the PostgreSQL server
 //! at 127.0.0.1:5432 that is dropped afterwards), the real server started on
-//! a random loopback port, and migrations that stand in for a newer release.
+//! a random loopback port, migrations that stand in for a newer release,
+//! and a TCP relay that can be cut to make a database unreachable for real.
 //! Nothing here mocks the database, HTTP or the filesystem.
 
 mod app;
 mod database;
 mod newer_release;
+mod tcp_proxy;
 
-pub use app::{TestApp, spawn_app, spawn_app_with};
+pub use app::{TestApp, spawn_app, spawn_app_tuned, spawn_app_with};
 pub use database::{TestDatabase, postgres_admin_url};
 pub use newer_release::{fixture_sql, newer_release_migrations};
+pub use tcp_proxy::TcpProxy;
 pub use upsignon_store::Backend;
 
 /// Declares one test per backend for an `async fn(Backend)` or `fn(Backend)`:

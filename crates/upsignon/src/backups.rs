@@ -1,6 +1,6 @@
 //! `upsignon backup [verify|list]` and `upsignon restore` on the command
 //! line: resolve paths from the config, call `upsignon_ops::backup`, print
-//! the one-line result.
+//! the one-line result (with a progress line on a terminal).
 
 use std::path::{Path, PathBuf};
 
@@ -9,6 +9,7 @@ use upsignon_ops::backup::{self, BackupError};
 use upsignon_store::Store;
 
 use crate::cli::BackupCommand;
+use crate::progress::ProgressLine;
 
 fn key(config: &Config) -> Result<&Path, BackupError> {
     config.backup_key_file.as_deref().ok_or(BackupError::NoKey)
@@ -24,7 +25,11 @@ pub fn backup(
             let out =
                 out.unwrap_or_else(|| config.backups().join(backup::default_name("upsignon")));
             let store = Store::open(&config.database(), 1)?;
-            println!("{}", backup::backup(&store, key(config)?, &out)?);
+            let mut line = ProgressLine::new("backing up");
+            let report =
+                backup::backup_with_progress(&store, key(config)?, &out, &mut |p| line.update(p));
+            line.finish();
+            println!("{}", report?);
         }
         Some(BackupCommand::Verify { file }) => {
             println!("{}", backup::verify(&file, key(config)?)?)
@@ -58,6 +63,9 @@ pub fn backup(
 }
 
 pub fn restore(config: &Config, file: &Path, force: bool) -> anyhow::Result<()> {
-    println!("{}", backup::restore(config, file, force)?);
+    let mut line = ProgressLine::new("restoring");
+    let report = backup::restore_with_progress(config, file, force, &mut |p| line.update(p));
+    line.finish();
+    println!("{}", report?);
     Ok(())
 }

@@ -19,7 +19,9 @@ Examples:
   upsignon migrate status
       which migrations are applied, pending, or ahead (applied by a newer release)
   upsignon config show
-      the effective configuration, passwords masked";
+      the effective configuration, passwords masked
+  upsignon standby --primary https://10.0.0.1:8443  /  upsignon promote
+      a standby that pulls the primary's data, and its promotion";
 
 /// Self-hosted server for the UpSignOn PRO password manager.
 ///
@@ -174,6 +176,43 @@ pub enum Command {
         force: bool,
     },
 
+    /// Run this server as a standby of a primary: pull its data on a
+    /// schedule, answer only /health and /version, until `upsignon promote`.
+    ///
+    /// Each pull downloads an encrypted snapshot from the primary's
+    /// /replication/snapshot (proving replication_secret), reads it whole
+    /// with backup_key_file (the primary's key, copied here) and replaces the
+    /// data in one transaction; a failed pull changes nothing and is retried.
+    /// The role is recorded in <state_dir>/standby.json, so `upsignon serve`
+    /// (and the systemd service) keeps serving as a standby after a restart.
+    /// A database that already holds data is replaced only with --force,
+    /// after a safety backup.
+    #[command(after_help = STANDBY_EXAMPLES)]
+    Standby {
+        /// The primary's URL [default: standby_primary_url, or the recorded one].
+        #[arg(long, value_name = "URL")]
+        primary: Option<String>,
+        /// Replace the data this server holds (a safety backup is taken first).
+        #[arg(long)]
+        force: bool,
+        /// Record the role and exit without serving (then restart the service).
+        #[arg(long)]
+        no_serve: bool,
+    },
+
+    /// Make this standby a primary, in one command, whether or not it runs.
+    ///
+    /// Waits for a pull being applied to finish (never half-way), records
+    /// the promotion (a restart keeps it), and prints how old the data is and
+    /// the DNS change to make. A running server switches within a second and
+    /// starts its scheduled backups.
+    #[command(after_help = "Example:\n  sudo -u upsignon upsignon promote")]
+    Promote {
+        /// Seconds to wait for the running server to report ready as a primary.
+        #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+        ready_timeout: u64,
+    },
+
     /// Print a shell completion script (for packaging).
     #[command(
         after_help = "Example: upsignon completions bash > /usr/share/bash-completion/completions/upsignon"
@@ -198,6 +237,19 @@ Examples:
       from a mirror on your network
   sudo upsignon upgrade --from upsignon-0.2.0-x86_64-linux.tar.gz
       an archive copied to an air-gapped server";
+
+const STANDBY_EXAMPLES: &str = "\
+On both servers: the same replication_secret (openssl rand -hex 32), and on the standby
+a copy of the primary's backup key as backup_key_file.
+
+Examples:
+  sudo -u upsignon upsignon standby --primary https://passwords.example.com:8443 --no-serve
+  sudo systemctl restart upsignon
+      make an installed server a standby; the service then serves as one
+  upsignon standby --primary https://10.0.0.1:8443
+      the same in the foreground
+  upsignon doctor
+      how old the standby's data is, and the last pull's error";
 
 const BACKUP_EXAMPLES: &str = "\
 Examples:

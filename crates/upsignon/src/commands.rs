@@ -4,7 +4,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::CommandFactory;
 use upsignon_config::Config;
-use upsignon_ops::{doctor, migrate, serve};
+use upsignon_ops::{doctor, migrate, serve, standby};
 use upsignon_store::Store;
 
 use crate::cli::{Cli, Command, ConfigCommand, MigrateCommand};
@@ -68,6 +68,28 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         )?,
         Command::Backup { action, out } => backups::backup(&config, action, out)?,
         Command::Restore { file, force } => backups::restore(&config, &file, force)?,
+        Command::Standby {
+            primary,
+            force,
+            no_serve,
+        } => {
+            let report = standby::become_standby(&config, primary.as_deref(), force)?;
+            println!("{report}");
+            if !no_serve {
+                logging::init(&config)?;
+                run_server(&config)?
+            }
+        }
+        Command::Promote { ready_timeout } => {
+            println!("{}", standby::promote(&config)?);
+            println!(
+                "{}",
+                standby::running_server_after_promotion(
+                    &config,
+                    std::time::Duration::from_secs(ready_timeout)
+                )
+            );
+        }
         Command::Install(_)
         | Command::Doctor { .. }
         | Command::Completions { .. }

@@ -7,6 +7,7 @@ mod cli;
 mod commands;
 mod install;
 mod logging;
+mod progress;
 mod prompts;
 mod upgrade;
 

@@ -80,6 +80,11 @@ impl Site {
         let out = self.db.dir.path().join(name);
         let output = self.run(&["backup", "--out", out.to_str().unwrap()]);
         assert!(output.status.success(), "{}", text(&output));
+        assert!(
+            !text(&output).contains('\r'),
+            "no progress line when the output is not a terminal: {}",
+            text(&output)
+        );
         out
     }
 
@@ -109,6 +114,7 @@ fn sqlite_to_postgres_to_sqlite_returns_identical_data() {
     let postgres = Site::new(Backend::Postgres, &key);
     let output = postgres.run(&["restore", from_sqlite.to_str().unwrap()]);
     assert!(output.status.success(), "{}", text(&output));
+    assert!(text(&output).contains("rows/s"), "{}", text(&output));
     let from_postgres = postgres.backup("from-postgres.upsignon-backup");
 
     let last = Site::new(Backend::Sqlite, &key);

@@ -140,12 +140,12 @@ pub fn verify(path: &Path, key_file: &Path) -> Result<VerifyReport, BackupError>
     let scratch =
         tempfile::tempdir().map_err(io("create a scratch directory in", Path::new("/tmp")))?;
     let url = DatabaseUrl::sqlite(scratch.path().join("verify.db"));
-    let report = super::restore::restore_into(&url, path, key_file, false, None)?;
+    let report = super::restore::restore_into_empty(&url, path, key_file)?;
     let store = Store::open(&url, 1)?;
     let mut conn = store.connection()?;
     let mut rows = 0;
     for table in upsignon_store::dump::tables_in_creation_order(&mut conn)? {
-        rows += upsignon_store::introspect::rows(&mut conn, &table)?.len() as u64;
+        rows += upsignon_store::introspect::count(&mut conn, &table)?;
     }
     if rows != report.rows {
         return Err(BackupError::Damaged {

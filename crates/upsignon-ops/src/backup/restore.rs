@@ -14,6 +14,7 @@ use upsignon_store::{AnyConnection, Store};
 
 use super::format::Header;
 use super::read::{Item, scan};
+use super::write::Progress;
 use super::{BackupError, backup, default_name};
 
 const BATCH: usize = 500;
@@ -30,12 +31,13 @@ impl fmt::Display for RestoreReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "restored {} rows (schema {}, backed up by upsignon {} on {}) in {:.2} s",
+            "restored {} rows (schema {}, backed up by upsignon {} on {}) in {:.2} s ({:.0} rows/s)",
             self.rows,
             self.header.schema,
             self.header.server_version,
             self.header.backend,
-            self.elapsed.as_secs_f64()
+            self.elapsed.as_secs_f64(),
+            self.rows as f64 / self.elapsed.as_secs_f64().max(0.001)
         )?;
         if let Some(path) = &self.safety_backup {
             write!(f, "; the replaced data is in {}", path.display())?;
@@ -50,29 +52,70 @@ pub fn restore(
     file: &Path,
     force: bool,
 ) -> Result<RestoreReport, BackupError> {
+    restore_with_progress(config, file, force, &mut |_| {})
+}
+
+/// As [`restore`], calling `progress` after each batch of rows written.
+pub fn restore_with_progress(
+    config: &upsignon_config::Config,
+    file: &Path,
+    force: bool,
+    progress: &mut dyn FnMut(Progress<'_>),
+) -> Result<RestoreReport, BackupError> {
     let key = config
         .backup_key_file
         .as_deref()
         .ok_or(BackupError::NoKey)?;
-    restore_into(
-        &config.database(),
-        file,
-        key,
-        force,
-        Some(&config.backups()),
-    )
+    let store = Store::open(&config.database(), 2)?;
+    let backups = config.backups();
+    let if_not_empty = if force {
+        IfNotEmpty::SafetyBackupInto(&backups)
+    } else {
+        IfNotEmpty::Refuse
+    };
+    restore_into_store_with_progress(&store, file, key, if_not_empty, progress)
 }
 
-pub(crate) fn restore_into(
+/// What a restore does to a database that already holds rows.
+pub(crate) enum IfNotEmpty<'a> {
+    /// Refuse (`restore` without `--force`).
+    Refuse,
+    /// Back the rows up into this directory first, then replace them.
+    SafetyBackupInto(&'a Path),
+    /// Replace them: a standby's data is the primary's last snapshot.
+    Replace,
+}
+
+/// Restores `file` into the empty database at `url` (the restore drill).
+pub(crate) fn restore_into_empty(
     url: &DatabaseUrl,
     file: &Path,
     key_file: &Path,
-    force: bool,
-    safety_dir: Option<&Path>,
+) -> Result<RestoreReport, BackupError> {
+    let store = Store::open(url, 2)?;
+    restore_into_store(&store, file, key_file, IfNotEmpty::Refuse)
+}
+
+/// Restores `file` into `store`: reads it whole first, then replaces the
+/// data in one transaction.
+pub(crate) fn restore_into_store(
+    store: &Store,
+    file: &Path,
+    key_file: &Path,
+    if_not_empty: IfNotEmpty<'_>,
+) -> Result<RestoreReport, BackupError> {
+    restore_into_store_with_progress(store, file, key_file, if_not_empty, &mut |_| {})
+}
+
+fn restore_into_store_with_progress(
+    store: &Store,
+    file: &Path,
+    key_file: &Path,
+    if_not_empty: IfNotEmpty<'_>,
+    progress: &mut dyn FnMut(Progress<'_>),
 ) -> Result<RestoreReport, BackupError> {
     let started = Instant::now();
     let (header, rows) = scan(file, key_file, &mut |_| Ok(()))?;
-    let store = Store::open(url, 2)?;
     let ours = store.expected_schema().unwrap_or("0").to_string();
     if header.schema.as_str() > ours.as_str() {
         return Err(BackupError::NewerSchema {
@@ -93,18 +136,29 @@ pub(crate) fn restore_into(
     store.migrate_up(upsignon_api::SERVER_VERSION)?;
     let mut safety_backup = None;
     if dump::has_rows(&mut *store.connection()?)? {
-        if !force {
-            return Err(BackupError::NotEmpty);
+        match if_not_empty {
+            IfNotEmpty::Refuse => return Err(BackupError::NotEmpty),
+            IfNotEmpty::SafetyBackupInto(dir) => {
+                let out = dir.join(default_name("safety-before-restore"));
+                safety_backup = Some(backup(store, key_file, &out)?.path);
+            }
+            IfNotEmpty::Replace => {}
         }
-        let dir = safety_dir.unwrap_or(Path::new("."));
-        let out = dir.join(default_name("safety-before-restore"));
-        safety_backup = Some(backup(&store, key_file, &out)?.path);
     }
     store.transaction_with(|conn| {
         let tables = dump::tables_in_creation_order(conn)?;
         dump::delete_all(conn, &tables)?;
         let mut loader = Loader::default();
-        scan(file, key_file, &mut |item| loader.take(conn, item))?;
+        scan(file, key_file, &mut |item| {
+            loader.take(conn, item)?;
+            if loader.batch.is_empty() && loader.rows > 0 {
+                progress(Progress {
+                    table: &loader.table,
+                    rows: loader.rows,
+                });
+            }
+            Ok(())
+        })?;
         Ok::<_, BackupError>(())
     })?;
     Ok(RestoreReport {
@@ -121,6 +175,8 @@ struct Loader {
     table: String,
     columns: Vec<(String, ColumnKind)>,
     batch: Vec<serde_json::Value>,
+    /// Rows written so far, all tables.
+    rows: u64,
 }
 
 impl Loader {
@@ -154,6 +210,7 @@ impl Loader {
 
     fn flush(&mut self, conn: &mut AnyConnection) -> Result<(), BackupError> {
         dump::insert_rows(conn, &self.table, &self.columns, &self.batch)?;
+        self.rows += self.batch.len() as u64;
         self.batch.clear();
         Ok(())
     }

@@ -15,7 +15,8 @@ use upsignon_store::Store;
 use super::retention::{Retention, to_delete};
 use super::{BackupError, EXTENSION, backup, default_name, list, verify};
 
-/// A failed run is tried again after this long, not a whole interval.
+/// A failed run is tried again after this long (or the interval, when
+/// shorter), not a whole interval.
 const RETRY: Duration = Duration::from_secs(60);
 /// Lock keys for the jobs (PostgreSQL advisory locks).
 const BACKUP_LOCK: i64 = 0x5550_4241_434B;
@@ -53,6 +54,7 @@ pub fn start(config: &Config, store: Store) -> bool {
 fn run(config: &Config, store: &Store, key: &Path) {
     let interval = Duration::from_secs(config.backup_interval_secs);
     let drill_interval = Duration::from_secs(config.backup_verify_interval_secs);
+    let retry = RETRY.min(interval);
     let mut next_backup = Instant::now() + first_delay(&config.backups(), interval);
     // The first drill runs after the first backup of this process.
     let mut next_drill = Instant::now();
@@ -65,8 +67,8 @@ fn run(config: &Config, store: &Store, key: &Path) {
         match store.with_job_lock(BACKUP_LOCK, || scheduled_backup(config, store, key)) {
             Ok(_) => next_backup = now + interval,
             Err(error) => {
-                tracing::error!(%error, "scheduled backup failed; retrying in a minute");
-                next_backup = now + RETRY;
+                tracing::error!(%error, retry_secs = retry.as_secs(), "scheduled backup failed; the server keeps serving and retries");
+                next_backup = now + retry;
                 continue;
             }
         }

@@ -59,8 +59,25 @@ pub fn default_name(label: &str) -> String {
     )
 }
 
+/// Where a backup or restore is: the table and the rows done so far.
+#[derive(Debug, Clone, Copy)]
+pub struct Progress<'a> {
+    pub table: &'a str,
+    pub rows: u64,
+}
+
 /// Backs up `store` to `out`, encrypted to the key in `key_file`.
 pub fn backup(store: &Store, key_file: &Path, out: &Path) -> Result<BackupReport, BackupError> {
+    backup_with_progress(store, key_file, out, &mut |_| {})
+}
+
+/// As [`backup`], calling `progress` after each page of rows.
+pub fn backup_with_progress(
+    store: &Store,
+    key_file: &Path,
+    out: &Path,
+    progress: &mut dyn FnMut(Progress<'_>),
+) -> Result<BackupReport, BackupError> {
     let started = Instant::now();
     let recipient = load_identity(key_file)?.to_public();
     let dir = out
@@ -79,7 +96,7 @@ pub fn backup(store: &Store, key_file: &Path, out: &Path) -> Result<BackupReport
         .mode(0o600)
         .open(&partial)
         .map_err(io("create", &partial))?;
-    let outcome = write_encrypted(store, &recipient, file, &partial);
+    let outcome = write_encrypted(store, &recipient, file, &partial, progress);
     let (tables, rows) = match outcome {
         Ok(counts) => counts,
         Err(e) => {
@@ -106,6 +123,7 @@ fn write_encrypted(
     recipient: &age::x25519::Recipient,
     file: File,
     partial: &Path,
+    progress: &mut dyn FnMut(Progress<'_>),
 ) -> Result<(u64, u64), BackupError> {
     let encryptor =
         age::Encryptor::with_recipients(std::iter::once(recipient as &dyn age::Recipient))
@@ -132,7 +150,13 @@ fn write_encrypted(
         let tables = dump::tables_in_creation_order(conn)?;
         let mut total = 0;
         for table in &tables {
-            total += write_table(conn, table, &mut out, partial)?;
+            let before = total;
+            total += write_table(conn, table, &mut out, partial, &mut |rows| {
+                progress(Progress {
+                    table,
+                    rows: before + rows,
+                })
+            })?;
         }
         let end = Record::End {
             tables: tables.len() as u64,
@@ -155,6 +179,7 @@ fn write_table(
     table: &str,
     out: &mut impl Write,
     partial: &Path,
+    progress: &mut dyn FnMut(u64),
 ) -> Result<u64, BackupError> {
     let columns: Vec<String> = dump::column_kinds(conn, table)?
         .into_iter()
@@ -179,6 +204,7 @@ fn write_table(
             writeln!(out, "{line}").map_err(io("write", partial))?;
         }
         rows += page.len() as u64;
+        progress(rows);
         if (page.len() as u64) < PAGE {
             break;
         }

@@ -115,11 +115,61 @@ pub fn last_backup(config: &Config) -> Check {
     }
 }
 
-pub fn standby() -> Check {
-    Check::ok(
-        "standby",
-        "this server is a primary (no standby configured)",
-    )
+/// On a standby: how old its data is and whether pulls succeed.
+pub fn standby(config: &Config) -> Check {
+    let state = match crate::standby::role(config) {
+        crate::standby::Role::Primary => {
+            let replication = if config.replication_secret.is_some() {
+                "its replication endpoint is open to standbys"
+            } else {
+                "no replication_secret, so no standby can pull from it"
+            };
+            return Check::ok(
+                "standby",
+                format!("this server is a primary; {replication}"),
+            );
+        }
+        crate::standby::Role::Standby(state) => state,
+    };
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let lag_limit = 2 * config.standby_interval_secs as i64 + 60;
+    let Some(data_as_of) = state.data_as_of_unix else {
+        return Check::warn(
+            "standby",
+            format!(
+                "standby of {}: no pull has completed yet{}",
+                state.primary,
+                last_error(&state.last_error)
+            ),
+            "start the server (it pulls at once) and see its log; `upsignon promote` makes it a primary",
+        );
+    };
+    let age = now - data_as_of;
+    let summary = format!(
+        "standby of {}: data {} minutes old{}",
+        state.primary,
+        age / 60,
+        last_error(&state.last_error)
+    );
+    if age > lag_limit || state.last_error.is_some() {
+        Check::warn(
+            "standby",
+            summary,
+            "the primary must answer /replication/snapshot with the same replication_secret; see the server's log",
+        )
+    } else {
+        Check::ok("standby", summary)
+    }
+}
+
+fn last_error(error: &Option<String>) -> String {
+    match error {
+        Some(error) => format!(
+            "; the last pull failed: {}",
+            error.lines().next().unwrap_or("")
+        ),
+        None => String::new(),
+    }
 }
 
 pub fn server(config: &Config) -> Check {
@@ -136,6 +186,9 @@ pub fn server(config: &Config) -> Check {
         Ok(response) => {
             let status = response.status();
             let body = response.text().unwrap_or_default();
+            if body.contains("\"reason\":\"standby\"") {
+                return Check::ok("server", format!("{url} answers as a standby: {body}"));
+            }
             Check::fail(
                 "server",
                 format!("{url} answers {status}: {body}"),

@@ -103,7 +103,7 @@ pub fn run(config_file: Option<&Path>, config: Result<&Config, String>) -> Repor
     checks.extend(database);
     checks.push(host::disk_space(config));
     checks.push(host::last_backup(config));
-    checks.push(host::standby());
+    checks.push(host::standby(config));
     checks.push(host::server(config));
     Report { checks }
 }
