@@ -1,11 +1,15 @@
 //! Owns the HTTP surface: the actix-web application (health, version, the
-//! primary's replication endpoint, the standby gate, and later the client API), TLS set-up with rustls, request logging with the
+//! client API under `/{tenant}/api2/`, the primary's replication endpoint,
+//! the standby gate), TLS set-up with rustls, request logging with the
 //! client IP, body limits, timeouts and security headers. Handlers parse,
 //! call the store or the domain, and answer; they never hold SQL and never
 //! send internal error text to a client.
 
+pub mod client_api;
 mod client_ip;
 mod health;
+pub mod mail;
+mod proofs;
 pub mod replication;
 mod request_log;
 pub mod role;
@@ -14,6 +18,7 @@ mod standby_gate;
 pub mod tls;
 
 pub use client_ip::client_ip;
+pub use mail::{MailMessage, Mailer};
 pub use replication::{Replication, SnapshotSource};
 pub use role::{ServerRole, StandbyReport};
 pub use server::{AppContext, Services, start};

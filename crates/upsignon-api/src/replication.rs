@@ -104,25 +104,5 @@ fn proves_secret(req: &HttpRequest, secret: &Secret) -> bool {
     else {
         return false;
     };
-    constant_time_eq(given.as_bytes(), secret.expose().as_bytes())
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-#[cfg(test)]
-mod tests {
-    use super::constant_time_eq;
-
-    #[test]
-    fn secrets_compare_whole() {
-        assert!(constant_time_eq(b"abc", b"abc"));
-        assert!(!constant_time_eq(b"abc", b"abd"));
-        assert!(!constant_time_eq(b"abc", b"abcd"));
-        assert!(!constant_time_eq(b"", b"a"));
-    }
+    crate::proofs::constant_time_eq(given.as_bytes(), secret.expose().as_bytes())
 }

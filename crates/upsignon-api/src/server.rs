@@ -3,15 +3,18 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::Server;
+use actix_web::error::{InternalError, JsonPayloadError};
+use actix_web::http::StatusCode;
 use actix_web::middleware::{Compress, DefaultHeaders, from_fn};
-use actix_web::{App, HttpResponse, HttpServer, web};
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use serde_json::json;
 use upsignon_config::Config;
 use upsignon_store::Store;
 
+use crate::mail::Mailer;
 use crate::replication::Replication;
 use crate::role::ServerRole;
-use crate::{health, replication, request_log, standby_gate};
+use crate::{client_api, health, replication, request_log, standby_gate};
 
 /// What every handler can reach.
 pub struct AppContext {
@@ -19,6 +22,7 @@ pub struct AppContext {
     pub trusted_proxies: Vec<IpAddr>,
     pub role: Arc<ServerRole>,
     pub replication: Option<Replication>,
+    pub mailer: Option<Arc<dyn Mailer>>,
 }
 
 /// What the ops crate hands the HTTP layer besides the store.
@@ -27,6 +31,8 @@ pub struct Services {
     pub role: Arc<ServerRole>,
     /// The replication endpoint, when `replication_secret` is set.
     pub replication: Option<Replication>,
+    /// Outgoing mail, when `smtp_url` is set.
+    pub mailer: Option<Arc<dyn Mailer>>,
 }
 
 impl Default for Services {
@@ -34,6 +40,7 @@ impl Default for Services {
         Self {
             role: Arc::new(ServerRole::primary()),
             replication: None,
+            mailer: None,
         }
     }
 }
@@ -57,18 +64,24 @@ pub fn start(
         trusted_proxies: config.trusted_proxies.clone(),
         role: services.role,
         replication: services.replication,
+        mailer: services.mailer,
     });
     let server = HttpServer::new(move || {
         App::new()
             .app_data(ctx.clone())
             .app_data(web::PayloadConfig::new(body_limit))
-            .app_data(web::JsonConfig::default().limit(body_limit))
+            .app_data(
+                web::JsonConfig::default()
+                    .limit(body_limit)
+                    .error_handler(json_error),
+            )
             // The last wrap runs first: log, headers, compression, then the gate.
             .wrap(from_fn(standby_gate::refuse_on_standby))
             .wrap(Compress::default())
             .wrap(security_headers(https))
             .wrap(from_fn(request_log::log_request))
             .configure(health::routes)
+            .configure(client_api::routes)
             .configure(|cfg| {
                 if replicates {
                     replication::routes(cfg);
@@ -103,6 +116,24 @@ fn security_headers(https: bool) -> DefaultHeaders {
     } else {
         headers
     }
+}
+
+/// A request body that is not the JSON a route expects: a stable code, and
+/// what is wrong with it (about the client's own input, never the server).
+fn json_error(error: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    let (status, code) = match &error {
+        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
+            (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large")
+        }
+        JsonPayloadError::ContentType => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "expected_json"),
+        JsonPayloadError::Deserialize(e) if e.is_data() => {
+            (StatusCode::BAD_REQUEST, "invalid_field")
+        }
+        _ => (StatusCode::BAD_REQUEST, "malformed_json"),
+    };
+    let detail = error.to_string();
+    let response = HttpResponse::build(status).json(json!({ "error": code, "detail": detail }));
+    InternalError::from_response(error, response).into()
 }
 
 async fn not_found() -> HttpResponse {

@@ -109,6 +109,21 @@ fn example_for(key: &str) -> Option<&'static str> {
     })
 }
 
+/// The host of `smtp://USER:PASSWORD@HOST:PORT?...` is 127.0.0.1, ::1 or localhost.
+fn smtp_host_is_loopback(url: &str) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let authority = rest.split(['/', '?']).next().unwrap_or("");
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = match host_port.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => host_port.split(':').next().unwrap_or(""),
+    };
+    host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 fn validate(config: &Config) -> Result<(), ConfigError> {
     if config.tls_mode == TlsMode::None && !config.listen.ip().is_loopback() {
         return Err(ConfigError::Invalid {
@@ -191,6 +206,17 @@ fn validate(config: &Config) -> Result<(), ConfigError> {
             key: "standby_interval_secs",
             value: config.standby_interval_secs.to_string(),
             expected: "at least 60 seconds (the default is 3600, hourly)".to_string(),
+        });
+    }
+    if let Some(url) = &config.smtp_url
+        && (url.expose().contains("tls=none") || url.expose().contains("tls=opportunistic"))
+        && !smtp_host_is_loopback(url.expose())
+    {
+        return Err(ConfigError::Invalid {
+            key: "smtp_url",
+            value: "(masked)".to_string(),
+            expected: "TLS to the mail server: plain SMTP (tls=none) is only allowed to a relay on this machine (127.0.0.1 or localhost)"
+                .to_string(),
         });
     }
     if config.smtp_url.is_some() && config.smtp_from.is_none() {

@@ -136,3 +136,25 @@ fn standby_settings_are_checked_at_start() {
         Ok(())
     });
 }
+
+#[test]
+fn plain_smtp_is_allowed_only_to_a_local_relay() {
+    Jail::expect_with(|jail| {
+        jail.set_env("UPSIGNON_SMTP_FROM", "upsignon@example.com");
+        jail.set_env("UPSIGNON_SMTP_URL", "smtp://mail.example.com:25?tls=none");
+        let error = load_in(jail, None).unwrap_err().to_string();
+        assert!(
+            error.contains("smtp_url") && error.contains("relay on this machine"),
+            "{error}"
+        );
+        for local in [
+            "smtp://127.0.0.1:25?tls=none",
+            "smtp://user:pw@localhost:2525?tls=none",
+            "smtp://[::1]:25?tls=none",
+        ] {
+            jail.set_env("UPSIGNON_SMTP_URL", local);
+            load_in(jail, None).unwrap_or_else(|e| panic!("{local}: {e}"));
+        }
+        Ok(())
+    });
+}

@@ -7,11 +7,14 @@
 mod access;
 mod device;
 mod email;
+pub mod enrolment;
+mod policy;
 mod tenant;
 mod vault;
 
 pub use access::AccessLevel;
 pub use device::{DeviceStatus, DeviceTransitionError};
 pub use email::{Email, EmailError};
+pub use policy::TenantPolicy;
 pub use tenant::{TenantSlug, TenantSlugError};
 pub use vault::{VaultVersion, WriteConflict};

@@ -9,6 +9,7 @@ pub mod backup;
 pub mod doctor;
 mod error;
 pub mod install;
+pub mod mail;
 pub mod migrate;
 pub mod release;
 pub mod serve;

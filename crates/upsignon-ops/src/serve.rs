@@ -24,6 +24,7 @@ pub struct Prepared {
     started: Instant,
     role: Role,
     standby_schedule: standby::Schedule,
+    mailer: Option<Arc<dyn upsignon_api::Mailer>>,
 }
 
 /// A server that serves. Await `server` to run until SIGTERM or SIGINT.
@@ -100,6 +101,9 @@ pub fn prepare_with_store(
         started,
         role,
         standby_schedule: standby::Schedule::from_config(config),
+        mailer: crate::mail::SmtpMailer::from_config(config)
+            .map_err(|e| OpsError::Server(e.to_string()))?
+            .map(|m| Arc::new(m) as Arc<dyn upsignon_api::Mailer>),
     })
 }
 
@@ -198,6 +202,7 @@ impl Prepared {
         Services {
             role: Arc::new(role),
             replication,
+            mailer: self.mailer.clone(),
         }
     }
 }

@@ -80,3 +80,99 @@ diesel::table! {
         updated_at -> BigInt,
     }
 }
+
+diesel::table! {
+    allowed_emails (id) {
+        id -> Text,
+        tenant_id -> Text,
+        pattern -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        tenant_id -> Text,
+        email -> Text,
+        sharing_public_key -> Nullable<Text>,
+        signing_public_key -> Nullable<Text>,
+        settings_override -> Text,
+        deactivated -> Bool,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    vaults (user_id) {
+        user_id -> Text,
+        encrypted_data -> Text,
+        version -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    devices (id) {
+        id -> Text,
+        tenant_id -> Text,
+        user_id -> Text,
+        device_uid -> Text,
+        name -> Text,
+        device_type -> Nullable<Text>,
+        os_family -> Text,
+        os_version -> Nullable<Text>,
+        app_version -> Nullable<Text>,
+        public_key -> Nullable<Text>,
+        status -> Text,
+        created_at -> BigInt,
+        authorized_at -> Nullable<BigInt>,
+        revoked_at -> Nullable<BigInt>,
+        last_seen_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    device_codes (device_id) {
+        device_id -> Text,
+        code_hash -> Text,
+        expires_at -> BigInt,
+        failed_attempts -> Integer,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    device_challenges (id) {
+        id -> Text,
+        device_id -> Text,
+        challenge -> Text,
+        expires_at -> BigInt,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    device_sessions (token_hash) {
+        token_hash -> Text,
+        tenant_id -> Text,
+        user_id -> Text,
+        device_id -> Text,
+        expires_at -> BigInt,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    vault_password_checks (user_id) {
+        user_id -> Text,
+        kdf -> Text,
+        challenge -> Text,
+        response_hash -> Text,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::joinable!(devices -> users (user_id));
+diesel::joinable!(vaults -> users (user_id));
+diesel::allow_tables_to_appear_in_same_query!(users, devices, vaults, tenants);

@@ -10,8 +10,9 @@ use crate::migrations::{self, Migration, SchemaStatus, SyncReport};
 use crate::{AnyConnection, Backend, StoreError};
 use upsignon_config::DatabaseUrl;
 
-/// The `server_settings` row that holds the maintenance reason.
-const MAINTENANCE_SETTING: &str = "maintenance";
+/// The `server_settings` row that holds the maintenance reason (client-API
+/// routes answer 503 `maintenance` while it is set).
+pub const MAINTENANCE_SETTING: &str = "maintenance";
 
 /// A pool of connections to one database, with the migrations that belong
 /// to it. Cheap to clone. Every method blocks: call it from a thread where

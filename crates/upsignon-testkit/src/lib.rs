@@ -8,11 +8,13 @@
 mod app;
 mod database;
 mod newer_release;
+mod smtp_sink;
 mod tcp_proxy;
 
 pub use app::{TestApp, spawn_app, spawn_app_tuned, spawn_app_with};
 pub use database::{TestDatabase, postgres_admin_url};
 pub use newer_release::{fixture_sql, newer_release_migrations};
+pub use smtp_sink::{Received, SmtpSink};
 pub use tcp_proxy::TcpProxy;
 pub use upsignon_store::Backend;
 

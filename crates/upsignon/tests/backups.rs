@@ -53,7 +53,11 @@ impl Site {
     fn with_fixtures(self) -> Self {
         let fixtures =
             Path::new(env!("CARGO_MANIFEST_DIR")).join("../upsignon-store/migrations/fixtures");
-        for name in ["0001_initial.sql", "0002_admin_sign_in_codes.sql"] {
+        for name in [
+            "0001_initial.sql",
+            "0002_admin_sign_in_codes.sql",
+            "0003_device_authentication.sql",
+        ] {
             let sql = std::fs::read_to_string(fixtures.join(name)).unwrap();
             self.store()
                 .connection()

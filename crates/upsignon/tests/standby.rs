@@ -99,7 +99,11 @@ fn primary(key: &Path) -> TestApp {
     });
     let fixtures =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../upsignon-store/migrations/fixtures");
-    for name in ["0001_initial.sql", "0002_admin_sign_in_codes.sql"] {
+    for name in [
+        "0001_initial.sql",
+        "0002_admin_sign_in_codes.sql",
+        "0003_device_authentication.sql",
+    ] {
         let sql = std::fs::read_to_string(fixtures.join(name)).unwrap();
         app.store.connection().unwrap().batch_execute(&sql).unwrap();
     }

@@ -38,9 +38,15 @@ pub fn check_smtp(url: &Secret) -> Result<(), InstallError> {
 }
 
 /// The transport for `url`: `smtps://` is TLS from the start, `smtp://`
-/// must upgrade with STARTTLS (plain text mail is refused).
+/// must upgrade with STARTTLS (plain text mail is refused), except with
+/// `tls=none`, which the config allows only to a relay on this machine.
 pub fn smtp_transport(url: &str) -> Result<SmtpTransport, InstallError> {
-    let url = if url.starts_with("smtp://") && !url.contains("tls=") {
+    // lettre's plain SMTP is an `smtp://` URL without a `tls` parameter.
+    let url = if url.contains("tls=none") {
+        url.replace("?tls=none&", "?")
+            .replace("?tls=none", "")
+            .replace("&tls=none", "")
+    } else if url.starts_with("smtp://") && !url.contains("tls=") {
         let separator = if url.contains('?') { '&' } else { '?' };
         format!("{url}{separator}tls=required")
     } else {

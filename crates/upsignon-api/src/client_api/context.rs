@@ -1,0 +1,101 @@
+//! What every client-API action starts with: run the database work off
+//! the async workers, find the tenant of the URL, and check the session.
+
+use actix_web::{HttpRequest, web};
+use upsignon_domain::DeviceStatus;
+use upsignon_store::queries::{devices, sessions, settings, tenants, users};
+use upsignon_store::{AnyConnection, Store};
+
+use super::ApiError;
+use crate::AppContext;
+use crate::proofs::sha256_hex;
+
+pub(crate) fn now_ms() -> i64 {
+    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+/// Runs `work` on a blocking thread with the store.
+pub(crate) async fn blocking<T: Send + 'static>(
+    ctx: &AppContext,
+    work: impl FnOnce(&Store) -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let store = ctx.store.clone();
+    web::block(move || work(&store))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+}
+
+/// The tenant slug of the URL (`/{tenant}/api2/...`).
+pub(crate) fn tenant_slug(req: &HttpRequest) -> String {
+    req.match_info()
+        .get("tenant")
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// The tenant named in the URL, refusing unknown and moved tenants, and
+/// every request while the server is in maintenance.
+pub(crate) fn tenant(conn: &mut AnyConnection, slug: &str) -> Result<tenants::TenantRow, ApiError> {
+    if settings::get(conn, upsignon_store::MAINTENANCE_SETTING)?.is_some() {
+        return Err(ApiError::Unavailable {
+            reason: "maintenance",
+        });
+    }
+    let tenant = tenants::find_by_slug(conn, slug)?.ok_or(ApiError::UnknownTenant)?;
+    if tenant.stopped {
+        return Err(ApiError::Moved {
+            new_url: tenant.new_url,
+        });
+    }
+    Ok(tenant)
+}
+
+/// The bearer token of `Authorization: Bearer <token>`.
+pub(crate) fn bearer(req: &HttpRequest) -> Option<String> {
+    req.headers()
+        .get("authorization")?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::to_string)
+}
+
+/// A checked session: the user and device it belongs to.
+#[derive(Debug, Clone)]
+pub(crate) struct SignedIn {
+    pub tenant: tenants::TenantRow,
+    pub user_id: String,
+}
+
+/// Checks the session for this tenant: it exists, has not expired, and its
+/// device is still authorised and its user active (revocation is
+/// effective on the next request).
+pub(crate) fn signed_in(
+    conn: &mut AnyConnection,
+    slug: &str,
+    token: Option<String>,
+) -> Result<SignedIn, ApiError> {
+    let tenant = tenant(conn, slug)?;
+    let token = token.ok_or(ApiError::unauthorized("no_session"))?;
+    let session = sessions::find(conn, &sha256_hex(&token))?
+        .filter(|s| s.tenant_id == tenant.id)
+        .ok_or(ApiError::unauthorized("invalid_session"))?;
+    if session.expires_at <= now_ms() {
+        sessions::delete(conn, &session.token_hash)?;
+        return Err(ApiError::unauthorized("session_expired"));
+    }
+    let device = devices::find(conn, &session.device_id)?
+        .ok_or(ApiError::unauthorized("invalid_session"))?;
+    if DeviceStatus::parse(&device.status) != Some(DeviceStatus::Authorized) {
+        return Err(ApiError::unauthorized("revoked"));
+    }
+    let user = users::find(conn, &tenant.id, &session.user_id)?
+        .ok_or(ApiError::unauthorized("invalid_session"))?;
+    if user.deactivated {
+        return Err(ApiError::forbidden("user_deactivated"));
+    }
+    Ok(SignedIn {
+        tenant,
+        user_id: session.user_id,
+    })
+}

@@ -1,0 +1,38 @@
+//! The client API the password-manager apps call: `POST
+//! /{tenant}/api2/{route}` with JSON, one file per action. Every action
+//! resolves the tenant of the URL first, so a request for one tenant never
+//! reaches another's data. Refusals are `ApiError`s with stable codes.
+
+mod bank_config;
+mod check_device;
+mod context;
+mod error;
+mod identify;
+mod request_device_access;
+mod sessions;
+mod vault_data;
+
+use actix_web::web;
+
+pub use error::ApiError;
+
+pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/{tenant}/api2")
+            .route("/bank-config", web::post().to(bank_config::handle))
+            .route(
+                "/request-device-access",
+                web::post().to(request_device_access::handle),
+            )
+            .route("/check-device", web::post().to(check_device::handle))
+            .route(
+                "/get-authentication-challenges",
+                web::post().to(sessions::challenges),
+            )
+            .route("/authenticate", web::post().to(sessions::authenticate))
+            .route("/disconnect", web::post().to(sessions::disconnect))
+            .route("/add-new-data", web::post().to(vault_data::add))
+            .route("/get-vault-data", web::post().to(vault_data::get))
+            .route("/update-vault-data", web::post().to(vault_data::update)),
+    );
+}

@@ -1,0 +1,173 @@
+//! `add-new-data`, `get-vault-data` and `update-vault-data`: the personal
+//! vault as opaque ciphertext with a version. A write names the version it
+//! read; a stale one gets 409 `outdated` with the current version, never a
+//! silent overwrite. Reads carry an ETag, so an unchanged vault costs 304.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use upsignon_domain::TenantPolicy;
+use upsignon_store::queries::{users, vaults};
+
+use super::ApiError;
+use super::context::{bearer, blocking, now_ms, signed_in, tenant_slug};
+use super::identify::{DeviceRef, find, require_authorized, verify_challenge};
+use super::sessions::open_session;
+use crate::AppContext;
+use crate::proofs::sha256_hex;
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct AddRequest {
+    #[serde(flatten)]
+    device: DeviceRef,
+    device_challenge_response: String,
+    new_encrypted_data: String,
+    /// Key-derivation settings, kept in clear for the user's other devices.
+    kdf: Value,
+    password_challenge: String,
+    password_challenge_response: String,
+    sharing_public_key: String,
+    signing_public_key: String,
+}
+
+pub(crate) async fn add(
+    req: HttpRequest,
+    ctx: web::Data<AppContext>,
+    body: web::Json<AddRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let request = body.into_inner();
+    if !request.kdf.is_object() {
+        return Err(ApiError::BadRequest {
+            code: "invalid_field",
+            detail: "kdf must be an object".to_string(),
+        });
+    }
+    let slug = tenant_slug(&req);
+    let body = blocking(&ctx, move |store| {
+        let mut conn = store.connection()?;
+        let found = find(&mut conn, &slug, &request.device)?;
+        require_authorized(&found.device)?;
+        verify_challenge(&mut conn, &found.device, &request.device_challenge_response)?;
+        drop(conn);
+        let now = now_ms();
+        let vault = vaults::VaultRow {
+            user_id: found.user.id.clone(),
+            encrypted_data: request.new_encrypted_data,
+            version: 1,
+            updated_at: now,
+        };
+        let check = vaults::PasswordCheckRow {
+            user_id: found.user.id.clone(),
+            kdf: request.kdf.to_string(),
+            challenge: request.password_challenge,
+            response_hash: sha256_hex(&request.password_challenge_response),
+            updated_at: now,
+        };
+        let token = store.transaction_with(|conn| {
+            if !vaults::create(conn, &vault, &check)? {
+                return Err(ApiError::forbidden("conflict"));
+            }
+            users::set_public_keys_if_unset(
+                conn,
+                &found.user.id,
+                &request.sharing_public_key,
+                &request.signing_public_key,
+            )?;
+            open_session(conn, &found.tenant.id, &found.user.id, &found.device.id)
+        })?;
+        let policy = TenantPolicy::from_settings(&found.tenant.settings);
+        Ok(json!({
+            "version": 1,
+            "deviceSession": token,
+            "offlineMode": policy.offline_mode,
+            "csvExport": policy.csv_export,
+        }))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(body))
+}
+
+fn etag(version: i64) -> String {
+    format!("\"v{version}\"")
+}
+
+pub(crate) async fn get(
+    req: HttpRequest,
+    ctx: web::Data<AppContext>,
+) -> Result<HttpResponse, ApiError> {
+    let slug = tenant_slug(&req);
+    let token = bearer(&req);
+    let if_none_match = req
+        .headers()
+        .get("if-none-match")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let (tag, body) = blocking(&ctx, move |store| {
+        let mut conn = store.connection()?;
+        let session = signed_in(&mut conn, &slug, token)?;
+        let vault =
+            vaults::find(&mut conn, &session.user_id)?.ok_or(ApiError::forbidden("empty_data"))?;
+        let tag = etag(vault.version);
+        if if_none_match.as_deref() == Some(tag.as_str()) {
+            return Ok((tag, None));
+        }
+        let policy = TenantPolicy::from_settings(&session.tenant.settings);
+        let body = json!({
+            "encryptedData": vault.encrypted_data,
+            "version": vault.version,
+            "updatedAt": vault.updated_at,
+            "offlineMode": policy.offline_mode,
+            "csvExport": policy.csv_export,
+        });
+        Ok((tag, Some(body)))
+    })
+    .await?;
+    Ok(match body {
+        Some(body) => HttpResponse::Ok().insert_header(("ETag", tag)).json(body),
+        None => HttpResponse::NotModified()
+            .insert_header(("ETag", tag))
+            .finish(),
+    })
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct UpdateRequest {
+    new_encrypted_data: String,
+    /// The version the client read and changed.
+    version: i64,
+}
+
+pub(crate) async fn update(
+    req: HttpRequest,
+    ctx: web::Data<AppContext>,
+    body: web::Json<UpdateRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let request = body.into_inner();
+    let slug = tenant_slug(&req);
+    let token = bearer(&req);
+    let version = blocking(&ctx, move |store| {
+        let mut conn = store.connection()?;
+        let session = signed_in(&mut conn, &slug, token)?;
+        let written = vaults::update_if_version(
+            &mut conn,
+            &session.user_id,
+            request.version,
+            &request.new_encrypted_data,
+            now_ms(),
+        )?;
+        if !written {
+            let current = vaults::find(&mut conn, &session.user_id)?
+                .ok_or(ApiError::forbidden("empty_data"))?;
+            return Err(ApiError::Outdated {
+                current: current.version,
+            });
+        }
+        Ok(request.version + 1)
+    })
+    .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("ETag", etag(version)))
+        .json(json!({ "version": version })))
+}

@@ -1,0 +1,147 @@
+use diesel::prelude::*;
+
+use crate::schema::{device_challenges, device_codes, devices};
+use crate::{AnyConnection, StoreError};
+
+/// A device of a user, with its public key and authorisation status.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = devices)]
+pub struct DeviceRow {
+    pub id: String,
+    pub tenant_id: String,
+    pub user_id: String,
+    pub device_uid: String,
+    pub name: String,
+    pub device_type: Option<String>,
+    pub os_family: String,
+    pub os_version: Option<String>,
+    pub app_version: Option<String>,
+    pub public_key: Option<String>,
+    pub status: String,
+    pub created_at: i64,
+    pub authorized_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+    pub last_seen_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = device_codes)]
+pub struct DeviceCodeRow {
+    pub device_id: String,
+    pub code_hash: String,
+    pub expires_at: i64,
+    pub failed_attempts: i32,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = device_challenges)]
+pub struct ChallengeRow {
+    pub id: String,
+    pub device_id: String,
+    pub challenge: String,
+    pub expires_at: i64,
+    pub created_at: i64,
+}
+
+pub fn insert(conn: &mut AnyConnection, row: &DeviceRow) -> Result<(), StoreError> {
+    diesel::insert_into(devices::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The device `device_uid` of `user_id`.
+pub fn find_by_uid(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    device_uid: &str,
+) -> Result<Option<DeviceRow>, StoreError> {
+    Ok(devices::table
+        .filter(devices::user_id.eq(user_id))
+        .filter(devices::device_uid.eq(device_uid))
+        .select(DeviceRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn find(conn: &mut AnyConnection, device_id: &str) -> Result<Option<DeviceRow>, StoreError> {
+    Ok(devices::table
+        .filter(devices::id.eq(device_id))
+        .select(DeviceRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn set_status(
+    conn: &mut AnyConnection,
+    device_id: &str,
+    status: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    let authorized = (status == "AUTHORIZED").then_some(now);
+    diesel::update(devices::table.filter(devices::id.eq(device_id)))
+        .set((
+            devices::status.eq(status),
+            devices::authorized_at.eq(authorized),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Replaces the device's pending code (one per device).
+pub fn put_code(conn: &mut AnyConnection, row: &DeviceCodeRow) -> Result<(), StoreError> {
+    delete_code(conn, &row.device_id)?;
+    diesel::insert_into(device_codes::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn code(
+    conn: &mut AnyConnection,
+    device_id: &str,
+) -> Result<Option<DeviceCodeRow>, StoreError> {
+    Ok(device_codes::table
+        .filter(device_codes::device_id.eq(device_id))
+        .select(DeviceCodeRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn count_failed_code(conn: &mut AnyConnection, device_id: &str) -> Result<(), StoreError> {
+    diesel::update(device_codes::table.filter(device_codes::device_id.eq(device_id)))
+        .set(device_codes::failed_attempts.eq(device_codes::failed_attempts + 1))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn delete_code(conn: &mut AnyConnection, device_id: &str) -> Result<(), StoreError> {
+    diesel::delete(device_codes::table.filter(device_codes::device_id.eq(device_id)))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn insert_challenge(conn: &mut AnyConnection, row: &ChallengeRow) -> Result<(), StoreError> {
+    diesel::insert_into(device_challenges::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Removes and returns the device's challenges still valid at `now`, and
+/// deletes expired ones: a challenge is used at most once.
+pub fn take_challenges(
+    conn: &mut AnyConnection,
+    device_id: &str,
+    now: i64,
+) -> Result<Vec<String>, StoreError> {
+    let valid: Vec<String> = device_challenges::table
+        .filter(device_challenges::device_id.eq(device_id))
+        .filter(device_challenges::expires_at.gt(now))
+        .select(device_challenges::challenge)
+        .load(conn)?;
+    diesel::delete(device_challenges::table.filter(device_challenges::device_id.eq(device_id)))
+        .execute(conn)?;
+    Ok(valid)
+}
