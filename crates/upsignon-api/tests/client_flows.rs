@@ -4,103 +4,14 @@
 //! sign-in from a second device, sync with ETags, conflicts, sign-out; and
 //! the refusals, each with its stable code and nothing written.
 
+mod common;
+
+use common::{PASSWORD, Site, cheap_kdf};
 use diesel::connection::SimpleConnection;
 use serde_json::{Value, json};
-use upsignon_client::crypto::{KdfParams, SharingKey};
-use upsignon_client::{Device, TenantApi, Write};
-use upsignon_config::Secret;
-use upsignon_store::queries::{tenants, users};
-use upsignon_store::{Store, dump, introspect};
-use upsignon_testkit::{Backend, SmtpSink, TestApp, backend_tests, spawn_app_with};
-
-const PASSWORD: &str = "correct horse battery staple";
-
-struct Site {
-    app: TestApp,
-    mail: SmtpSink,
-}
-
-impl Site {
-    fn new(backend: Backend) -> Self {
-        let mail = SmtpSink::start();
-        let url = mail.url();
-        let app = spawn_app_with(backend, |config| {
-            config.smtp_url = Some(Secret::new(url));
-            config.smtp_from = Some("upsignon@example.com".to_string());
-        });
-        let mut conn = app.store.connection().unwrap();
-        for (id, slug, name, domain) in [
-            ("t-acme", "acme", "Acme", "acme.test"),
-            ("t-other", "other", "Other", "other.test"),
-        ] {
-            tenants::insert(
-                &mut conn,
-                &tenants::TenantRow {
-                    id: id.to_string(),
-                    slug: slug.to_string(),
-                    name: name.to_string(),
-                    settings: "{}".to_string(),
-                    stopped: false,
-                    new_url: None,
-                    created_at: 1,
-                },
-            )
-            .unwrap();
-            users::allow_pattern(
-                &mut conn,
-                &format!("{id}-allowed"),
-                id,
-                &format!("*@{domain}"),
-                1,
-            )
-            .unwrap();
-        }
-        Site { app, mail }
-    }
-
-    fn api(&self, tenant: &str) -> TenantApi {
-        TenantApi::new(self.app.client.clone(), &self.app.base_url, tenant)
-    }
-
-    /// The code in the newest mail to `email`.
-    fn code_for(&self, email: &str) -> String {
-        let mail = self.mail.wait_for(email);
-        let subject = mail
-            .data
-            .lines()
-            .find(|l| l.starts_with("Subject:"))
-            .expect("a subject");
-        let words: Vec<&str> = subject.split_whitespace().collect();
-        let at = words
-            .iter()
-            .position(|w| *w == "code")
-            .expect("the word code");
-        words[at + 1].to_string()
-    }
-
-    async fn enrolled(&self, tenant: &str, email: &str, name: &str) -> Device {
-        let device = Device::new(self.api(tenant), email, name).unwrap();
-        assert_eq!(device.request_access().await.unwrap(), "MAIL_SENT");
-        device.confirm_code(&self.code_for(email)).await.unwrap();
-        device
-    }
-
-    /// Every stored cell of every table, as text.
-    fn all_stored_text(&self) -> String {
-        let store: &Store = &self.app.store;
-        let mut conn = store.connection().unwrap();
-        dump::tables_in_creation_order(&mut conn)
-            .unwrap()
-            .iter()
-            .flat_map(|t| introspect::rows(&mut conn, t).unwrap())
-            .collect::<Vec<_>>()
-            .join("\n")
-    }
-}
-
-fn cheap_kdf() -> KdfParams {
-    KdfParams::with_cost(1024, 1).unwrap()
-}
+use upsignon_client::crypto::SharingKey;
+use upsignon_client::{Device, Write};
+use upsignon_testkit::{Backend, backend_tests};
 
 async fn a_user_enrols_two_devices_and_syncs_without_the_server_seeing_anything(backend: Backend) {
     let site = Site::new(backend);

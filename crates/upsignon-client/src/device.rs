@@ -215,6 +215,86 @@ impl Device {
         }
     }
 
+    /// `update-vault-data` with the new contents' password-strength counts
+    /// (`vaultStats`: numbers only, computed here over the decrypted items).
+    pub async fn write_vault_with_stats(
+        &self,
+        keys: &VaultKeys,
+        read_version: i64,
+        plaintext: &[u8],
+        stats: Value,
+    ) -> Result<Write, ClientError> {
+        let body = json!({
+            "newEncryptedData": keys.seal(plaintext)?,
+            "version": read_version,
+            "vaultStats": stats,
+        });
+        let answer = self
+            .api
+            .call("update-vault-data", &body, self.session(), None)
+            .await?;
+        match answer.status {
+            200 => Ok(Write::Written {
+                version: answer.body["version"].as_i64().unwrap_or_default(),
+            }),
+            409 => Ok(Write::Outdated {
+                current: answer.body["currentVersion"].as_i64().unwrap_or_default(),
+            }),
+            _ => Err(refused(answer)),
+        }
+    }
+
+    /// `get-authorized-devices`: this user's devices.
+    pub async fn devices(&self) -> Result<Vec<Value>, ClientError> {
+        let answer = self
+            .api
+            .expect_ok("get-authorized-devices", &json!({}), self.session())
+            .await?;
+        Ok(answer.body["devices"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default())
+    }
+
+    /// `rename-device` for one of this user's devices (by its id).
+    pub async fn rename_device(&self, device_uid: &str, name: &str) -> Result<(), ClientError> {
+        let body = json!({ "deviceToRename": device_uid, "newName": name });
+        self.api
+            .expect_ok("rename-device", &body, self.session())
+            .await
+            .map(|_| ())
+    }
+
+    /// `revoke-device` for one of this user's devices (by its id).
+    pub async fn revoke_device(&self, device_uid: &str) -> Result<(), ClientError> {
+        let body = json!({ "deviceToDelete": device_uid });
+        self.api
+            .expect_ok("revoke-device", &body, self.session())
+            .await
+            .map(|_| ())
+    }
+
+    /// `log-event`: report a security-relevant event to the audit log.
+    pub async fn log_event(&self, event: &str, details: Option<&str>) -> Result<(), ClientError> {
+        let body = json!({ "event": event, "details": details });
+        self.api
+            .expect_ok("log-event", &body, self.session())
+            .await
+            .map(|_| ())
+    }
+
+    /// `url-list`: the tenant's company URLs for autofill.
+    pub async fn url_list(&self) -> Result<Vec<Value>, ClientError> {
+        let answer = self
+            .api
+            .expect_ok("url-list", &json!({}), self.session())
+            .await?;
+        Ok(answer.body["urlList"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default())
+    }
+
     /// `disconnect`: the session ends on the server.
     pub async fn disconnect(&mut self) -> Result<(), ClientError> {
         self.api

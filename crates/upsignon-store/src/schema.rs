@@ -176,3 +176,34 @@ diesel::table! {
 diesel::joinable!(devices -> users (user_id));
 diesel::joinable!(vaults -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(users, devices, vaults, tenants);
+
+diesel::table! {
+    password_stats (id) {
+        id -> Text,
+        tenant_id -> Text,
+        user_id -> Nullable<Text>,
+        shared_vault_id -> Nullable<Text>,
+        recorded_at -> BigInt,
+        nb_accounts -> Integer,
+        nb_codes -> Integer,
+        nb_strong -> Integer,
+        nb_medium -> Integer,
+        nb_weak -> Integer,
+        nb_duplicated -> Integer,
+        nb_without_password -> Integer,
+    }
+}
+
+diesel::table! {
+    audit_events (id) {
+        id -> Text,
+        tenant_id -> Nullable<Text>,
+        actor_kind -> Text,
+        actor -> Text,
+        action -> Text,
+        target -> Nullable<Text>,
+        ip -> Nullable<Text>,
+        details -> Nullable<Text>,
+        created_at -> BigInt,
+    }
+}

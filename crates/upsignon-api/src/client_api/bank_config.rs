@@ -1,12 +1,12 @@
 //! `bank-config`: the tenant's name and policies, for an app before it
-//! enrols. No authentication: nothing here is personal.
+//! enrols (no authentication: nothing here is personal); `url-list`.
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
 use upsignon_domain::TenantPolicy;
 
 use super::ApiError;
-use super::context::{blocking, tenant, tenant_slug};
+use super::context::{bearer, blocking, signed_in, tenant, tenant_slug};
 use crate::AppContext;
 
 pub(crate) async fn handle(
@@ -23,4 +23,26 @@ pub(crate) async fn handle(
         "csvExport": policy.csv_export,
         "preventUpdatePopup": policy.prevent_update_popup,
     })))
+}
+
+/// `url-list`: the company URLs the tenant lists for autofill, from its
+/// settings (`url_list`: `[{name, url, usesHttpBasic}]`). Signed in only.
+pub(crate) async fn url_list(
+    req: HttpRequest,
+    ctx: web::Data<AppContext>,
+) -> Result<HttpResponse, ApiError> {
+    let slug = tenant_slug(&req);
+    let token = bearer(&req);
+    let session = blocking(&ctx, move |store| {
+        signed_in(&mut *store.connection()?, &slug, token)
+    })
+    .await?;
+    let settings: serde_json::Value =
+        serde_json::from_str(&session.tenant.settings).unwrap_or_default();
+    let urls = settings
+        .get("url_list")
+        .filter(|v| v.is_array())
+        .cloned()
+        .unwrap_or_else(|| json!([]));
+    Ok(HttpResponse::Ok().json(json!({ "urlList": urls })))
 }

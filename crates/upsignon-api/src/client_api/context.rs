@@ -65,6 +65,8 @@ pub(crate) fn bearer(req: &HttpRequest) -> Option<String> {
 pub(crate) struct SignedIn {
     pub tenant: tenants::TenantRow,
     pub user_id: String,
+    pub user_email: String,
+    pub device_id: String,
 }
 
 /// Checks the session for this tenant: it exists, has not expired, and its
@@ -97,5 +99,7 @@ pub(crate) fn signed_in(
     Ok(SignedIn {
         tenant,
         user_id: session.user_id,
+        user_email: user.email,
+        device_id: session.device_id,
     })
 }

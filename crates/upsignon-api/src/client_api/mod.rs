@@ -3,9 +3,11 @@
 //! resolves the tenant of the URL first, so a request for one tenant never
 //! reaches another's data. Refusals are `ApiError`s with stable codes.
 
+mod audit;
 mod bank_config;
 mod check_device;
 mod context;
+mod devices;
 mod error;
 mod identify;
 mod request_device_access;
@@ -20,6 +22,7 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/{tenant}/api2")
             .route("/bank-config", web::post().to(bank_config::handle))
+            .route("/url-list", web::post().to(bank_config::url_list))
             .route(
                 "/request-device-access",
                 web::post().to(request_device_access::handle),
@@ -33,6 +36,10 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
             .route("/disconnect", web::post().to(sessions::disconnect))
             .route("/add-new-data", web::post().to(vault_data::add))
             .route("/get-vault-data", web::post().to(vault_data::get))
-            .route("/update-vault-data", web::post().to(vault_data::update)),
+            .route("/update-vault-data", web::post().to(vault_data::update))
+            .route("/get-authorized-devices", web::post().to(devices::list))
+            .route("/rename-device", web::post().to(devices::rename))
+            .route("/revoke-device", web::post().to(devices::revoke))
+            .route("/log-event", web::post().to(audit::log_event)),
     );
 }

@@ -125,13 +125,15 @@ fn record(conn: &mut AnyConnection, slug: &str, request: &Request) -> Result<Out
             device
         }
     };
+    let status = DeviceStatus::parse(&device.status);
+    if status.is_some_and(DeviceStatus::is_revoked) {
+        return Err(ApiError::forbidden("revoked"));
+    }
     if device.public_key.as_deref() != Some(request.device_public_key.as_str()) {
         return Err(ApiError::forbidden("device_key_mismatch"));
     }
-    match DeviceStatus::parse(&device.status) {
-        Some(DeviceStatus::Authorized) => return Ok(Outcome::AlreadyAuthorized),
-        Some(status) if status.is_revoked() => return Err(ApiError::forbidden("revoked")),
-        _ => {}
+    if status == Some(DeviceStatus::Authorized) {
+        return Ok(Outcome::AlreadyAuthorized);
     }
     let code = random_code().map_err(ApiError::Internal)?;
     devices::put_code(

@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use upsignon_domain::TenantPolicy;
-use upsignon_store::queries::{users, vaults};
+use upsignon_store::queries::{stats, users, vaults};
 
 use super::ApiError;
 use super::context::{bearer, blocking, now_ms, signed_in, tenant_slug};
@@ -137,6 +137,41 @@ pub(crate) struct UpdateRequest {
     new_encrypted_data: String,
     /// The version the client read and changed.
     version: i64,
+    /// Password-strength counts of the new contents, kept with history.
+    vault_stats: Option<VaultStats>,
+}
+
+/// Counts the app computes over the decrypted vault; only numbers.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct VaultStats {
+    nb_accounts: u32,
+    nb_codes: u32,
+    nb_accounts_strong: u32,
+    nb_accounts_medium: u32,
+    nb_accounts_weak: u32,
+    nb_accounts_with_duplicated_password: u32,
+    nb_accounts_with_no_password: u32,
+}
+
+impl VaultStats {
+    fn row(self, tenant_id: &str, user_id: &str, now: i64) -> stats::StatsRow {
+        let n = |v: u32| i32::try_from(v).unwrap_or(i32::MAX);
+        stats::StatsRow {
+            id: uuid::Uuid::new_v4().to_string(),
+            tenant_id: tenant_id.to_string(),
+            user_id: Some(user_id.to_string()),
+            shared_vault_id: None,
+            recorded_at: now,
+            nb_accounts: n(self.nb_accounts),
+            nb_codes: n(self.nb_codes),
+            nb_strong: n(self.nb_accounts_strong),
+            nb_medium: n(self.nb_accounts_medium),
+            nb_weak: n(self.nb_accounts_weak),
+            nb_duplicated: n(self.nb_accounts_with_duplicated_password),
+            nb_without_password: n(self.nb_accounts_with_no_password),
+        }
+    }
 }
 
 pub(crate) async fn update(
@@ -150,21 +185,28 @@ pub(crate) async fn update(
     let version = blocking(&ctx, move |store| {
         let mut conn = store.connection()?;
         let session = signed_in(&mut conn, &slug, token)?;
-        let written = vaults::update_if_version(
-            &mut conn,
-            &session.user_id,
-            request.version,
-            &request.new_encrypted_data,
-            now_ms(),
-        )?;
-        if !written {
-            let current = vaults::find(&mut conn, &session.user_id)?
-                .ok_or(ApiError::forbidden("empty_data"))?;
-            return Err(ApiError::Outdated {
-                current: current.version,
-            });
-        }
-        Ok(request.version + 1)
+        drop(conn);
+        let now = now_ms();
+        store.transaction_with(|conn| {
+            let written = vaults::update_if_version(
+                conn,
+                &session.user_id,
+                request.version,
+                &request.new_encrypted_data,
+                now,
+            )?;
+            if !written {
+                let current = vaults::find(conn, &session.user_id)?
+                    .ok_or(ApiError::forbidden("empty_data"))?;
+                return Err(ApiError::Outdated {
+                    current: current.version,
+                });
+            }
+            if let Some(counts) = request.vault_stats {
+                stats::insert(conn, &counts.row(&session.tenant.id, &session.user_id, now))?;
+            }
+            Ok(request.version + 1)
+        })
     })
     .await?;
     Ok(HttpResponse::Ok()

@@ -145,3 +145,57 @@ pub fn take_challenges(
         .execute(conn)?;
     Ok(valid)
 }
+
+/// The user's devices, oldest first.
+pub fn for_user(conn: &mut AnyConnection, user_id: &str) -> Result<Vec<DeviceRow>, StoreError> {
+    Ok(devices::table
+        .filter(devices::user_id.eq(user_id))
+        .order(devices::created_at.asc())
+        .select(DeviceRow::as_select())
+        .load(conn)?)
+}
+
+/// Renames the user's device `device_uid`; returns whether it exists.
+pub fn rename(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    device_uid: &str,
+    name: &str,
+) -> Result<bool, StoreError> {
+    let changed = diesel::update(
+        devices::table
+            .filter(devices::user_id.eq(user_id))
+            .filter(devices::device_uid.eq(device_uid)),
+    )
+    .set(devices::name.eq(name))
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
+/// Marks the device revoked, forgets its key and ends what it holds:
+/// pending code, challenges, sessions.
+pub fn revoke(
+    conn: &mut AnyConnection,
+    device_id: &str,
+    status: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    diesel::update(devices::table.filter(devices::id.eq(device_id)))
+        .set((
+            devices::status.eq(status),
+            devices::revoked_at.eq(Some(now)),
+            devices::public_key.eq(None::<String>),
+        ))
+        .execute(conn)?;
+    delete_code(conn, device_id)?;
+    diesel::delete(device_challenges::table.filter(device_challenges::device_id.eq(device_id)))
+        .execute(conn)?;
+    crate::queries::sessions::delete_for_device(conn, device_id)
+}
+
+pub fn touch(conn: &mut AnyConnection, device_id: &str, now: i64) -> Result<(), StoreError> {
+    diesel::update(devices::table.filter(devices::id.eq(device_id)))
+        .set(devices::last_seen_at.eq(Some(now)))
+        .execute(conn)?;
+    Ok(())
+}

@@ -3,9 +3,11 @@
 //! them decides policy (what to do when a row exists is the caller's rule).
 
 pub mod admins;
+pub mod audit;
 pub mod devices;
 pub mod sessions;
 pub mod settings;
+pub mod stats;
 pub mod tenants;
 pub mod users;
 pub mod vaults;

@@ -1,0 +1,130 @@
+//! `get-authorized-devices`, `rename-device` and `revoke-device`: a user
+//! manages their own devices (and only theirs). Revocation forgets the
+//! device's key and ends its sessions, so it can do nothing more from its
+//! next request on.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+use serde_json::json;
+use upsignon_domain::DeviceStatus;
+use upsignon_store::queries::devices;
+
+use super::ApiError;
+use super::audit::record;
+use super::context::{bearer, blocking, now_ms, signed_in, tenant_slug};
+use crate::AppContext;
+
+pub(crate) async fn list(
+    req: HttpRequest,
+    ctx: web::Data<AppContext>,
+) -> Result<HttpResponse, ApiError> {
+    let slug = tenant_slug(&req);
+    let token = bearer(&req);
+    let body = blocking(&ctx, move |store| {
+        let mut conn = store.connection()?;
+        let session = signed_in(&mut conn, &slug, token)?;
+        let listed: Vec<_> = devices::for_user(&mut conn, &session.user_id)?
+            .into_iter()
+            .map(|d| {
+                json!({
+                    "deviceId": d.device_uid,
+                    "deviceName": d.name,
+                    "deviceType": d.device_type,
+                    "osFamily": d.os_family,
+                    "osNameAndVersion": d.os_version,
+                    "appVersion": d.app_version,
+                    "status": d.status,
+                    "createdAt": d.created_at,
+                    "authorizedAt": d.authorized_at,
+                    "revokedAt": d.revoked_at,
+                    "current": d.id == session.device_id,
+                })
+            })
+            .collect();
+        Ok(json!({ "devices": listed }))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(body))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct RenameRequest {
+    device_to_rename: String,
+    new_name: String,
+}
+
+pub(crate) async fn rename(
+    req: HttpRequest,
+    ctx: web::Data<AppContext>,
+    body: web::Json<RenameRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let request = body.into_inner();
+    let name = request.new_name.trim().to_string();
+    if name.is_empty() || name.chars().count() > 128 {
+        return Err(ApiError::BadRequest {
+            code: "invalid_field",
+            detail: "newName must be 1 to 128 characters".to_string(),
+        });
+    }
+    let slug = tenant_slug(&req);
+    let token = bearer(&req);
+    blocking(&ctx, move |store| {
+        let mut conn = store.connection()?;
+        let session = signed_in(&mut conn, &slug, token)?;
+        if !devices::rename(
+            &mut conn,
+            &session.user_id,
+            &request.device_to_rename,
+            &name,
+        )? {
+            return Err(ApiError::forbidden("unknown_device"));
+        }
+        Ok(())
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct RevokeRequest {
+    device_to_delete: String,
+}
+
+pub(crate) async fn revoke(
+    req: HttpRequest,
+    ctx: web::Data<AppContext>,
+    body: web::Json<RevokeRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let request = body.into_inner();
+    let slug = tenant_slug(&req);
+    let token = bearer(&req);
+    let ip = super::audit::client_ip_text(&req, &ctx);
+    blocking(&ctx, move |store| {
+        let mut conn = store.connection()?;
+        let session = signed_in(&mut conn, &slug, token)?;
+        let device = devices::find_by_uid(&mut conn, &session.user_id, &request.device_to_delete)?
+            .ok_or(ApiError::forbidden("unknown_device"))?;
+        drop(conn);
+        let status = DeviceStatus::parse(&device.status).ok_or_else(|| {
+            ApiError::Internal(format!("unknown device status {}", device.status))
+        })?;
+        let revoked = status
+            .transition(DeviceStatus::RevokedByUser)
+            .map_err(|_| ApiError::forbidden("revoked"))?;
+        store.transaction_with(|conn| {
+            devices::revoke(conn, &device.id, revoked.as_str(), now_ms())?;
+            record(
+                conn,
+                &session,
+                "device.revoke",
+                Some(&device.device_uid),
+                ip.as_deref(),
+                None,
+            )
+        })
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
