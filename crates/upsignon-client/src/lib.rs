@@ -10,6 +10,8 @@
 pub mod api;
 pub mod crypto;
 mod device;
+mod shared;
 
 pub use api::{ClientError, TenantApi};
 pub use device::{Device, VaultCopy, Write};
+pub use shared::SharedCopy;

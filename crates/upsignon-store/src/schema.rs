@@ -207,3 +207,38 @@ diesel::table! {
         created_at -> BigInt,
     }
 }
+
+diesel::table! {
+    shared_vaults (id) {
+        id -> Text,
+        tenant_id -> Text,
+        name -> Text,
+        encrypted_data -> Text,
+        version -> BigInt,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    shared_vault_members (shared_vault_id, user_id) {
+        shared_vault_id -> Text,
+        user_id -> Text,
+        access_level -> Text,
+        encrypted_vault_key -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    shared_vault_accounts (shared_vault_id, account_ref) {
+        shared_vault_id -> Text,
+        account_ref -> Text,
+        urls -> Text,
+        login -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(shared_vault_members -> shared_vaults (shared_vault_id));
+diesel::joinable!(shared_vault_members -> users (user_id));
+diesel::allow_tables_to_appear_in_same_query!(shared_vaults, shared_vault_members, users);

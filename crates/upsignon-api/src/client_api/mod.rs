@@ -10,8 +10,10 @@ mod context;
 mod devices;
 mod error;
 mod identify;
+mod recipients;
 mod request_device_access;
 mod sessions;
+mod shared_vaults;
 mod vault_data;
 
 use actix_web::web;
@@ -40,6 +42,47 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
             .route("/get-authorized-devices", web::post().to(devices::list))
             .route("/rename-device", web::post().to(devices::rename))
             .route("/revoke-device", web::post().to(devices::revoke))
-            .route("/log-event", web::post().to(audit::log_event)),
+            .route("/log-event", web::post().to(audit::log_event))
+            .route(
+                "/create-shared-vault",
+                web::post().to(shared_vaults::create),
+            )
+            .route("/get-shared-vault-data", web::post().to(shared_vaults::get))
+            .route(
+                "/update-shared-vault-data",
+                web::post().to(shared_vaults::update),
+            )
+            .route(
+                "/rename-shared-vault",
+                web::post().to(shared_vaults::rename),
+            )
+            .route(
+                "/delete-shared-vault",
+                web::post().to(shared_vaults::delete),
+            )
+            .route(
+                "/get-recipient-public-key",
+                web::post().to(recipients::public_key),
+            )
+            .route(
+                "/get-matching-email-addresses-for-sharing",
+                web::post().to(recipients::search),
+            )
+            .route(
+                "/add-recipient-to-shared-vault",
+                web::post().to(recipients::add),
+            )
+            .route(
+                "/get-recipients-for-shared-vault",
+                web::post().to(recipients::list),
+            )
+            .route(
+                "/update-recipient-rights-on-shared-vault",
+                web::post().to(recipients::set_rights),
+            )
+            .route(
+                "/remove-recipient-from-shared-vault",
+                web::post().to(recipients::remove),
+            ),
     );
 }

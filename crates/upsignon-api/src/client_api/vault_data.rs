@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use upsignon_domain::TenantPolicy;
-use upsignon_store::queries::{stats, users, vaults};
+use upsignon_store::queries::{shared_vaults as shared, stats, users, vaults};
 
 use super::ApiError;
 use super::context::{bearer, blocking, now_ms, signed_in, tenant_slug};
@@ -92,6 +92,25 @@ fn etag(version: i64) -> String {
     format!("\"v{version}\"")
 }
 
+/// The tag of the vault and the shared vaults it comes with: it changes
+/// when any of them does.
+fn combined_etag(version: i64, shared: &[(shared::SharedVaultRow, shared::MemberRow)]) -> String {
+    if shared.is_empty() {
+        return etag(version);
+    }
+    let mut parts = format!("v{version}");
+    for (vault, member) in shared {
+        parts.push_str(&format!(
+            ";{}:{}:{}",
+            vault.id, vault.version, member.access_level
+        ));
+    }
+    format!(
+        "\"v{version}-{}\"",
+        &crate::proofs::sha256_hex(&parts)[..16]
+    )
+}
+
 pub(crate) async fn get(
     req: HttpRequest,
     ctx: web::Data<AppContext>,
@@ -108,17 +127,23 @@ pub(crate) async fn get(
         let session = signed_in(&mut conn, &slug, token)?;
         let vault =
             vaults::find(&mut conn, &session.user_id)?.ok_or(ApiError::forbidden("empty_data"))?;
-        let tag = etag(vault.version);
+        let shared_vaults = shared::for_user(&mut conn, &session.user_id)?;
+        let tag = combined_etag(vault.version, &shared_vaults);
         if if_none_match.as_deref() == Some(tag.as_str()) {
             return Ok((tag, None));
         }
         let policy = TenantPolicy::from_settings(&session.tenant.settings);
+        let shared_list: Vec<Value> = shared_vaults
+            .iter()
+            .map(|(v, m)| super::shared_vaults::describe(v, m))
+            .collect();
         let body = json!({
             "encryptedData": vault.encrypted_data,
             "version": vault.version,
             "updatedAt": vault.updated_at,
             "offlineMode": policy.offline_mode,
             "csvExport": policy.csv_export,
+            "sharedVaults": shared_list,
         });
         Ok((tag, Some(body)))
     })
@@ -209,7 +234,5 @@ pub(crate) async fn update(
         })
     })
     .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(("ETag", etag(version)))
-        .json(json!({ "version": version })))
+    Ok(HttpResponse::Ok().json(json!({ "version": version })))
 }

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod devices;
 pub mod sessions;
 pub mod settings;
+pub mod shared_vaults;
 pub mod stats;
 pub mod tenants;
 pub mod users;

@@ -98,3 +98,23 @@ pub fn allow_pattern(
         .execute(conn)?;
     Ok(())
 }
+
+/// Users of the tenant whose email starts with `prefix` and who can
+/// receive shares (they have a sharing key), at most `limit`.
+pub fn search_for_sharing(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    prefix: &str,
+    limit: i64,
+) -> Result<Vec<String>, StoreError> {
+    let pattern = format!("{}%", prefix.replace(['%', '_', '\\'], ""));
+    Ok(users::table
+        .filter(users::tenant_id.eq(tenant_id))
+        .filter(users::email.like(pattern))
+        .filter(users::sharing_public_key.is_not_null())
+        .filter(users::deactivated.eq(false))
+        .order(users::email.asc())
+        .limit(limit)
+        .select(users::email)
+        .load(conn)?)
+}
