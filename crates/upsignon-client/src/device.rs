@@ -295,6 +295,52 @@ impl Device {
             .unwrap_or_default())
     }
 
+    /// `backup-password`: this device's own encrypted copy of the master
+    /// password, which only this device can open.
+    pub async fn backup_password(&self, password: &str) -> Result<(), ClientError> {
+        let body = json!({ "backups": [{
+            "deviceId": self.uid,
+            "encryptedPassword": self.key.seal_for_self(password.as_bytes())?,
+        }]});
+        self.api
+            .expect_ok("backup-password", &body, self.session())
+            .await
+            .map(|_| ())
+    }
+
+    /// A signed call: the first answer is a challenge to sign.
+    async fn signed_call(&self, route: &str, extra: Value) -> Result<Answer, ClientError> {
+        let first = self
+            .api
+            .call(route, &self.with_id(extra.clone()), None, None)
+            .await?;
+        if first.status != 401 || first.body["error"] != "device_challenge_required" {
+            return Err(refused(first));
+        }
+        let challenge = text(&first.body, "deviceChallenge")?;
+        let mut body = self.with_id(extra);
+        body["deviceChallengeResponse"] = json!(self.key.sign_challenge(&challenge)?);
+        self.api.expect_ok(route, &body, None).await
+    }
+
+    /// `request-password-reset`: `mail_sent` or `pending_admin_check`.
+    pub async fn request_password_reset(&self) -> Result<String, ClientError> {
+        let answer = self
+            .signed_call("request-password-reset", json!({}))
+            .await?;
+        text(&answer.body, "resetStatus")
+    }
+
+    /// `get-password-backup` with the emailed token; returns the password.
+    pub async fn recover_password(&self, token: &str) -> Result<String, ClientError> {
+        let answer = self
+            .signed_call("get-password-backup", json!({ "resetToken": token }))
+            .await?;
+        let sealed = text(&answer.body, "encryptedPasswordBackup")?;
+        String::from_utf8(self.key.open_for_self(&sealed)?)
+            .map_err(|e| ClientError::Protocol(e.to_string()))
+    }
+
     /// `disconnect`: the session ends on the server.
     pub async fn disconnect(&mut self) -> Result<(), ClientError> {
         self.api

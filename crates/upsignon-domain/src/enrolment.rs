@@ -10,6 +10,8 @@ pub const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
 pub const CODE_LENGTH: usize = 8;
 /// A code is valid this long after it was sent.
 pub const CODE_LIFETIME_MS: i64 = 10 * 60 * 1000;
+/// An emailed password-reset token is valid this long.
+pub const RESET_TOKEN_LIFETIME_MS: i64 = 10 * 60 * 1000;
 /// Wrong codes accepted before the code is voided (a new request sends another).
 pub const CODE_MAX_ATTEMPTS: i32 = 5;
 /// A device challenge must be signed within this time.

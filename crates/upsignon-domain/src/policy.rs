@@ -12,6 +12,9 @@ pub struct TenantPolicy {
     pub csv_export: bool,
     /// Apps do not prompt their users to update.
     pub prevent_update_popup: bool,
+    /// A forgotten-password request is granted at once with an emailed
+    /// token, instead of waiting for an admin.
+    pub password_reset_without_admin: bool,
 }
 
 impl Default for TenantPolicy {
@@ -20,6 +23,7 @@ impl Default for TenantPolicy {
             offline_mode: true,
             csv_export: false,
             prevent_update_popup: false,
+            password_reset_without_admin: false,
         }
     }
 }

@@ -242,3 +242,24 @@ diesel::table! {
 diesel::joinable!(shared_vault_members -> shared_vaults (shared_vault_id));
 diesel::joinable!(shared_vault_members -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(shared_vaults, shared_vault_members, users);
+
+diesel::table! {
+    password_backups (device_id) {
+        device_id -> Text,
+        user_id -> Text,
+        encrypted_password -> Text,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    password_resets (id) {
+        id -> Text,
+        device_id -> Text,
+        status -> Text,
+        token_hash -> Nullable<Text>,
+        expires_at -> Nullable<BigInt>,
+        failed_attempts -> Integer,
+        created_at -> BigInt,
+    }
+}

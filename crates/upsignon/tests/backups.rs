@@ -57,6 +57,7 @@ impl Site {
             "0001_initial.sql",
             "0002_admin_sign_in_codes.sql",
             "0003_device_authentication.sql",
+            "0004_password_recovery.sql",
         ] {
             let sql = std::fs::read_to_string(fixtures.join(name)).unwrap();
             self.store()

@@ -105,3 +105,23 @@ pub(crate) fn verify_challenge(
         Err(ApiError::unauthorized("bad_device_challenge_response"))
     }
 }
+
+/// The two-step proof of signed routes: without a response, a fresh
+/// challenge comes back in a 401 `device_challenge_required`; with one,
+/// it must sign a pending challenge.
+pub(crate) fn prove_device(
+    conn: &mut AnyConnection,
+    device: &devices::DeviceRow,
+    response: Option<&str>,
+) -> Result<(), ApiError> {
+    match response {
+        Some(signature) => verify_challenge(conn, device, signature),
+        None => {
+            let challenge = issue_challenge(conn, &device.id)?;
+            Err(ApiError::Unauthorized {
+                code: "device_challenge_required",
+                extra: serde_json::json!({ "deviceChallenge": challenge }),
+            })
+        }
+    }
+}

@@ -11,6 +11,7 @@ mod devices;
 mod error;
 mod identify;
 mod recipients;
+mod recovery;
 mod request_device_access;
 mod sessions;
 mod shared_vaults;
@@ -43,6 +44,12 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
             .route("/rename-device", web::post().to(devices::rename))
             .route("/revoke-device", web::post().to(devices::revoke))
             .route("/log-event", web::post().to(audit::log_event))
+            .route("/backup-password", web::post().to(recovery::backup))
+            .route(
+                "/request-password-reset",
+                web::post().to(recovery::request_reset),
+            )
+            .route("/get-password-backup", web::post().to(recovery::get_backup))
             .route(
                 "/create-shared-vault",
                 web::post().to(shared_vaults::create),

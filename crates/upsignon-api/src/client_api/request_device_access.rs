@@ -187,7 +187,7 @@ fn code_message(email: &str, device_name: &str, code: &str) -> MailMessage {
     }
 }
 
-fn escape_html(text: &str) -> String {
+pub(crate) fn escape_html(text: &str) -> String {
     text.chars()
         .map(|c| match c {
             '&' => "&amp;".to_string(),

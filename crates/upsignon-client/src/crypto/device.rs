@@ -29,6 +29,24 @@ impl DeviceKey {
         Ok(b64(&self.key.sign(&challenge).to_bytes()))
     }
 
+    /// Seals `plaintext` with a key derived from this device's secret seed
+    /// (HKDF-SHA256): only this device can open it (the password backup).
+    pub fn seal_for_self(&self, plaintext: &[u8]) -> Result<String, CryptoError> {
+        super::aead::seal(&*self.local_key()?, plaintext)
+    }
+
+    pub fn open_for_self(&self, sealed: &str) -> Result<Vec<u8>, CryptoError> {
+        super::aead::open(&*self.local_key()?, sealed)
+    }
+
+    fn local_key(&self) -> Result<Zeroizing<[u8; 32]>, CryptoError> {
+        let mut key = Zeroizing::new([0u8; 32]);
+        hkdf::Hkdf::<sha2::Sha256>::new(None, self.key.as_bytes())
+            .expand(b"upsignon device password backup v1", key.as_mut())
+            .map_err(|e| CryptoError::Key(e.to_string()))?;
+        Ok(key)
+    }
+
     /// The secret seed, for a client that stores its key (keep it private).
     pub fn seed_b64(&self) -> String {
         b64(self.key.as_bytes())

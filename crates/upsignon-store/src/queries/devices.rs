@@ -173,7 +173,7 @@ pub fn rename(
 }
 
 /// Marks the device revoked, forgets its key and ends what it holds:
-/// pending code, challenges, sessions.
+/// pending code, password backup, challenges, sessions.
 pub fn revoke(
     conn: &mut AnyConnection,
     device_id: &str,
@@ -188,6 +188,11 @@ pub fn revoke(
         ))
         .execute(conn)?;
     delete_code(conn, device_id)?;
+    diesel::delete(
+        crate::schema::password_backups::table
+            .filter(crate::schema::password_backups::device_id.eq(device_id)),
+    )
+    .execute(conn)?;
     diesel::delete(device_challenges::table.filter(device_challenges::device_id.eq(device_id)))
         .execute(conn)?;
     crate::queries::sessions::delete_for_device(conn, device_id)

@@ -5,6 +5,7 @@
 pub mod admins;
 pub mod audit;
 pub mod devices;
+pub mod recovery;
 pub mod sessions;
 pub mod settings;
 pub mod shared_vaults;
