@@ -80,6 +80,104 @@ async fn a_user_manages_their_devices_and_revocation_is_immediate(backend: Backe
         "REVOKED_BY_USER"
     );
     colleague.log_event("vault_unlocked", None).await.unwrap();
+
+    laptop
+        .update_metadata("Laptop (2026)", "Debian 13.1", "8.0.0")
+        .await
+        .unwrap();
+    let mine = &laptop.devices().await.unwrap()[0];
+    assert_eq!(
+        (
+            mine["deviceName"].as_str(),
+            mine["osNameAndVersion"].as_str(),
+            mine["appVersion"].as_str()
+        ),
+        (Some("Laptop (2026)"), Some("Debian 13.1"), Some("8.0.0"))
+    );
+}
+
+async fn deleting_an_account_removes_everything_of_it(backend: Backend) {
+    let site = Site::new(backend);
+    let (alice_key, bob_key) = (SharingKey::generate(), SharingKey::generate());
+    let mut alice = site.enrolled("acme", "alice@acme.test", "Laptop").await;
+    alice
+        .create_vault(PASSWORD, &cheap_kdf(), b"alice items", &alice_key)
+        .await
+        .unwrap();
+    let mut bob = site.enrolled("acme", "bob@acme.test", "Laptop").await;
+    bob.create_vault("bob's password", &cheap_kdf(), b"bob items", &bob_key)
+        .await
+        .unwrap();
+    let (team, key) = alice
+        .create_shared_vault("Team", b"shared", &alice_key, json!({"accounts": []}))
+        .await
+        .unwrap();
+    alice
+        .share(&team, &key, "bob@acme.test", "reader")
+        .await
+        .unwrap();
+    let (solo, _) = bob
+        .create_shared_vault("Bob only", b"solo", &bob_key, json!({"accounts": []}))
+        .await
+        .unwrap();
+
+    let error = alice.delete_account().await.unwrap_err();
+    assert_eq!(
+        error.code(),
+        Some("last_owner_error"),
+        "hand the shared vault over first: {error}"
+    );
+
+    let bob_session = bob.session().unwrap().to_string();
+    bob.delete_account().await.unwrap();
+    let gone = site
+        .api("acme")
+        .call("get-vault-data", &json!({}), Some(&bob_session), None)
+        .await
+        .unwrap();
+    assert_eq!(
+        (gone.status, gone.body["error"].as_str()),
+        (401, Some("invalid_session"))
+    );
+    let recipients = alice
+        .manage(
+            "get-recipients-for-shared-vault",
+            json!({"sharedVaultId": team}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        recipients["recipients"].as_array().unwrap().len(),
+        1,
+        "bob left the team vault"
+    );
+    let mut conn = site.app.store.connection().unwrap();
+    assert!(
+        users::find_by_email(&mut conn, "t-acme", "bob@acme.test")
+            .unwrap()
+            .is_none()
+    );
+    drop(conn);
+    let stored = site.all_stored_text();
+    assert!(
+        !stored.contains(&solo),
+        "bob's own shared vault went with him"
+    );
+    assert!(!stored.contains("bob items"), "and his vault");
+    assert!(
+        stored.contains("account.delete"),
+        "the deletion is in the audit log"
+    );
+    let keys = alice.sign_in(PASSWORD).await.unwrap();
+    assert_eq!(
+        alice
+            .read_vault(&keys, None)
+            .await
+            .unwrap()
+            .unwrap()
+            .plaintext,
+        b"alice items"
+    );
 }
 
 async fn events_statistics_and_urls(backend: Backend) {
@@ -160,5 +258,6 @@ async fn events_statistics_and_urls(backend: Backend) {
 
 backend_tests!(
     async a_user_manages_their_devices_and_revocation_is_immediate,
-    events_statistics_and_urls
+    events_statistics_and_urls,
+    deleting_an_account_removes_everything_of_it
 );

@@ -341,6 +341,28 @@ impl Device {
             .map_err(|e| ClientError::Protocol(e.to_string()))
     }
 
+    /// `update-device-metadata` (signed): a new name, OS or app version.
+    pub async fn update_metadata(
+        &self,
+        name: &str,
+        os: &str,
+        app: &str,
+    ) -> Result<(), ClientError> {
+        let extra = json!({ "deviceName": name, "osNameAndVersion": os, "appVersion": app });
+        self.signed_call("update-device-metadata", extra)
+            .await
+            .map(|_| ())
+    }
+
+    /// `delete-account`: the user and everything of theirs is deleted.
+    pub async fn delete_account(&mut self) -> Result<(), ClientError> {
+        self.api
+            .expect_ok("delete-account", &json!({}), self.session())
+            .await?;
+        self.session = None;
+        Ok(())
+    }
+
     /// `disconnect`: the session ends on the server.
     pub async fn disconnect(&mut self) -> Result<(), ClientError> {
         self.api

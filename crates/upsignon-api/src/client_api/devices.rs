@@ -128,3 +128,60 @@ pub(crate) async fn revoke(
     .await?;
     Ok(HttpResponse::NoContent().finish())
 }
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct MetadataRequest {
+    #[serde(flatten)]
+    device: super::identify::DeviceRef,
+    device_challenge_response: Option<String>,
+    device_name: Option<String>,
+    os_name_and_version: Option<String>,
+    app_version: Option<String>,
+}
+
+/// `update-device-metadata` (device key, two-step): the app reports its
+/// new name, OS version or app version.
+pub(crate) async fn update_metadata(
+    req: HttpRequest,
+    ctx: web::Data<AppContext>,
+    body: web::Json<MetadataRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let request = body.into_inner();
+    let too_long = [
+        &request.device_name,
+        &request.os_name_and_version,
+        &request.app_version,
+    ]
+    .into_iter()
+    .flatten()
+    .any(|v| v.trim().is_empty() || v.chars().count() > 128);
+    if too_long {
+        return Err(ApiError::BadRequest {
+            code: "invalid_field",
+            detail: "deviceName, osNameAndVersion and appVersion are 1 to 128 characters"
+                .to_string(),
+        });
+    }
+    let slug = tenant_slug(&req);
+    blocking(&ctx, move |store| {
+        let mut conn = store.connection()?;
+        let found = super::identify::find(&mut conn, &slug, &request.device)?;
+        super::identify::require_authorized(&found.device)?;
+        super::identify::prove_device(
+            &mut conn,
+            &found.device,
+            request.device_challenge_response.as_deref(),
+        )?;
+        devices::update_metadata(
+            &mut conn,
+            &found.device.id,
+            request.device_name.as_deref(),
+            request.os_name_and_version.as_deref(),
+            request.app_version.as_deref(),
+        )?;
+        Ok(())
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

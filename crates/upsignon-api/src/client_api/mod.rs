@@ -3,6 +3,7 @@
 //! resolves the tenant of the URL first, so a request for one tenant never
 //! reaches another's data. Refusals are `ApiError`s with stable codes.
 
+mod account;
 mod audit;
 mod bank_config;
 mod check_device;
@@ -43,6 +44,11 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
             .route("/get-authorized-devices", web::post().to(devices::list))
             .route("/rename-device", web::post().to(devices::rename))
             .route("/revoke-device", web::post().to(devices::revoke))
+            .route(
+                "/update-device-metadata",
+                web::post().to(devices::update_metadata),
+            )
+            .route("/delete-account", web::post().to(account::delete))
             .route("/log-event", web::post().to(audit::log_event))
             .route("/backup-password", web::post().to(recovery::backup))
             .route(

@@ -204,3 +204,30 @@ pub fn touch(conn: &mut AnyConnection, device_id: &str, now: i64) -> Result<(), 
         .execute(conn)?;
     Ok(())
 }
+
+/// Sets the fields given; the others keep their value.
+pub fn update_metadata(
+    conn: &mut AnyConnection,
+    device_id: &str,
+    name: Option<&str>,
+    os_version: Option<&str>,
+    app_version: Option<&str>,
+) -> Result<(), StoreError> {
+    let target = devices::table.filter(devices::id.eq(device_id));
+    if let Some(name) = name {
+        diesel::update(target)
+            .set(devices::name.eq(name.trim()))
+            .execute(conn)?;
+    }
+    if let Some(os) = os_version {
+        diesel::update(target)
+            .set(devices::os_version.eq(Some(os)))
+            .execute(conn)?;
+    }
+    if let Some(app) = app_version {
+        diesel::update(target)
+            .set(devices::app_version.eq(Some(app)))
+            .execute(conn)?;
+    }
+    Ok(())
+}

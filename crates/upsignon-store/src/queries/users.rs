@@ -118,3 +118,14 @@ pub fn search_for_sharing(
         .select(users::email)
         .load(conn)?)
 }
+
+/// Deletes the user; the database cascades to everything that is theirs.
+pub fn delete(conn: &mut AnyConnection, tenant_id: &str, user_id: &str) -> Result<(), StoreError> {
+    diesel::delete(
+        users::table
+            .filter(users::tenant_id.eq(tenant_id))
+            .filter(users::id.eq(user_id)),
+    )
+    .execute(conn)?;
+    Ok(())
+}
