@@ -71,12 +71,18 @@ fn bare_server() -> (String, reqwest::Client) {
             .unwrap();
         })
     });
-    let pem = std::fs::read(upsignon_api::tls::self_signed_paths(&dir).0).unwrap();
-    let client = reqwest::Client::builder()
+    (format!("https://{address}/x"), client_trusting(&dir))
+}
+
+/// The same client for both servers: HTTP/1.1 with keep-alive (one
+/// connection per simulated app), trusting the server's certificate.
+fn client_trusting(state_dir: &std::path::Path) -> reqwest::Client {
+    let pem = std::fs::read(upsignon_api::tls::self_signed_paths(state_dir).0).unwrap();
+    reqwest::Client::builder()
+        .http1_only()
         .add_root_certificate(reqwest::Certificate::from_pem(&pem).unwrap())
         .build()
-        .unwrap();
-    (format!("https://{address}/x"), client)
+        .unwrap()
 }
 
 async fn run_bare(client: &reqwest::Client, url: &str, clients: usize, window: Duration) -> f64 {
@@ -90,7 +96,10 @@ async fn run_bare(client: &reqwest::Client, url: &str, clients: usize, window: D
         }
         count
     });
-    let total: u64 = futures_util::future::join_all(tasks).await.into_iter().sum();
+    let total: u64 = futures_util::future::join_all(tasks)
+        .await
+        .into_iter()
+        .sum();
     total as f64 / window.as_secs_f64()
 }
 
@@ -126,7 +135,11 @@ async fn enrol(app: &TestApp, mail: &SmtpSink, count: usize) -> Vec<(Device, Vau
     let mut devices = Vec::new();
     for i in 0..count {
         let email = format!("user{i}@bench.test");
-        let api = TenantApi::new(app.client.clone(), &app.base_url, "bench");
+        let api = TenantApi::new(
+            client_trusting(&app.config.state_dir),
+            &app.base_url,
+            "bench",
+        );
         let mut device = Device::new(api, &email, "Bench").unwrap();
         device.request_access().await.unwrap();
         let subject = mail.wait_for(&email).data;
@@ -155,7 +168,11 @@ async fn run_sync(devices: &[(Device, VaultKeys)], window: Duration) -> f64 {
         let mut count = 0u64;
         while Instant::now() < deadline {
             let copy = device.read_vault(keys, None).await.unwrap().unwrap();
-            match device.write_vault(keys, copy.version, &copy.plaintext).await.unwrap() {
+            match device
+                .write_vault(keys, copy.version, &copy.plaintext)
+                .await
+                .unwrap()
+            {
                 Write::Written { .. } => {}
                 Write::Outdated { .. } => panic!("one writer per vault never conflicts"),
             }
@@ -163,6 +180,9 @@ async fn run_sync(devices: &[(Device, VaultKeys)], window: Duration) -> f64 {
         }
         count
     });
-    let total: u64 = futures_util::future::join_all(tasks).await.into_iter().sum();
+    let total: u64 = futures_util::future::join_all(tasks)
+        .await
+        .into_iter()
+        .sum();
     total as f64 / window.as_secs_f64()
 }

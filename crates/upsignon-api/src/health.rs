@@ -4,7 +4,22 @@ use serde_json::json;
 use crate::{AppContext, SERVER_VERSION};
 
 pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(live).service(ready).service(version);
+    cfg.service(live)
+        .service(ready)
+        .service(version)
+        .service(openapi);
+}
+
+/// The OpenAPI document of the client API, kept in the repository
+/// (`crates/upsignon-api/openapi.json`) and checked against the server's
+/// answers by the tests.
+pub const OPENAPI: &str = include_str!("../openapi.json");
+
+#[get("/openapi.json")]
+async fn openapi() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(OPENAPI)
 }
 
 /// The process is up and answering.

@@ -18,6 +18,7 @@ mod standby_gate;
 pub mod tls;
 
 pub use client_ip::client_ip;
+pub use health::OPENAPI;
 pub use mail::{MailMessage, Mailer};
 pub use replication::{Replication, SnapshotSource};
 pub use role::{ServerRole, StandbyReport};

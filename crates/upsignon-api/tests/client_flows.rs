@@ -14,6 +14,7 @@ use upsignon_client::{Device, Write};
 use upsignon_testkit::{Backend, backend_tests};
 
 async fn a_user_enrols_two_devices_and_syncs_without_the_server_seeing_anything(backend: Backend) {
+    let logs = common::capture_logs();
     let site = Site::new(backend);
     let config = site
         .api("acme")
@@ -91,6 +92,11 @@ async fn a_user_enrols_two_devices_and_syncs_without_the_server_seeing_anything(
     );
 
     let stored = site.all_stored_text();
+    let logged = logs.text();
+    assert!(
+        logged.contains("/acme/api2/update-vault-data"),
+        "the request log was captured"
+    );
     for secret in [
         "hunter2-very-secret",
         "second version",
@@ -98,7 +104,27 @@ async fn a_user_enrols_two_devices_and_syncs_without_the_server_seeing_anything(
         "intranet",
     ] {
         assert!(!stored.contains(secret), "{secret:?} is stored in clear");
+        assert!(!logged.contains(secret), "{secret:?} is in the logs");
     }
+    let token = laptop.session().unwrap();
+    assert!(
+        !logged.contains(token) && !stored.contains(token),
+        "session tokens are neither logged nor stored"
+    );
+}
+
+async fn without_smtp_a_device_waits_for_an_admin(backend: Backend) {
+    let app = upsignon_testkit::spawn_app(backend);
+    common::add_tenants(&app);
+    let device = Device::new(
+        upsignon_client::TenantApi::new(app.client.clone(), &app.base_url, "acme"),
+        "user@acme.test",
+        "Laptop",
+    )
+    .unwrap();
+    assert_eq!(device.request_access().await.unwrap(), "PENDING_APPROVAL");
+    let error = device.confirm_code("ANYTHING").await.unwrap_err();
+    assert_eq!(error.code(), Some("bad_code"), "{error}");
 }
 
 async fn refusals_have_stable_codes_and_write_nothing(backend: Backend) {
@@ -281,5 +307,6 @@ async fn refusals_have_stable_codes_and_write_nothing(backend: Backend) {
 
 backend_tests!(
     async a_user_enrols_two_devices_and_syncs_without_the_server_seeing_anything,
-    refusals_have_stable_codes_and_write_nothing
+    refusals_have_stable_codes_and_write_nothing,
+    without_smtp_a_device_waits_for_an_admin
 );

@@ -48,6 +48,29 @@ impl Device {
         })
     }
 
+    /// A device saved earlier (by the CLI): its id, secret seed and session.
+    pub fn restore(
+        api: TenantApi,
+        email: &str,
+        uid: &str,
+        seed_b64: &str,
+        session: Option<String>,
+    ) -> Result<Self, ClientError> {
+        Ok(Self {
+            api,
+            email: email.to_string(),
+            uid: uid.to_string(),
+            name: String::new(),
+            key: DeviceKey::from_seed_b64(seed_b64)?,
+            session,
+        })
+    }
+
+    /// The device's secret seed, to save it (keep it private).
+    pub fn seed_b64(&self) -> String {
+        self.key.seed_b64()
+    }
+
     pub fn session(&self) -> Option<&str> {
         self.session.as_deref()
     }

@@ -26,33 +26,7 @@ impl Site {
             config.smtp_url = Some(Secret::new(url));
             config.smtp_from = Some("upsignon@example.com".to_string());
         });
-        let mut conn = app.store.connection().unwrap();
-        for (id, slug, name, domain) in [
-            ("t-acme", "acme", "Acme", "acme.test"),
-            ("t-other", "other", "Other", "other.test"),
-        ] {
-            tenants::insert(
-                &mut conn,
-                &tenants::TenantRow {
-                    id: id.to_string(),
-                    slug: slug.to_string(),
-                    name: name.to_string(),
-                    settings: "{}".to_string(),
-                    stopped: false,
-                    new_url: None,
-                    created_at: 1,
-                },
-            )
-            .unwrap();
-            users::allow_pattern(
-                &mut conn,
-                &format!("{id}-allowed"),
-                id,
-                &format!("*@{domain}"),
-                1,
-            )
-            .unwrap();
-        }
+        add_tenants(&app);
         Site { app, mail }
     }
 
@@ -98,4 +72,73 @@ impl Site {
 
 pub fn cheap_kdf() -> KdfParams {
     KdfParams::with_cost(1024, 1).unwrap()
+}
+
+/// Two tenants, `acme` (allows `*@acme.test`) and `other` (`*@other.test`).
+pub fn add_tenants(app: &TestApp) {
+    let mut conn = app.store.connection().unwrap();
+    for (id, slug, name, domain) in [
+        ("t-acme", "acme", "Acme", "acme.test"),
+        ("t-other", "other", "Other", "other.test"),
+    ] {
+        tenants::insert(
+            &mut conn,
+            &tenants::TenantRow {
+                id: id.to_string(),
+                slug: slug.to_string(),
+                name: name.to_string(),
+                settings: "{}".to_string(),
+                stopped: false,
+                new_url: None,
+                created_at: 1,
+            },
+        )
+        .unwrap();
+        users::allow_pattern(
+            &mut conn,
+            &format!("{id}-allowed"),
+            id,
+            &format!("*@{domain}"),
+            1,
+        )
+        .unwrap();
+    }
+}
+
+/// Everything the server logs (at debug and above) in this test process,
+/// captured so tests can check no secret reaches the logs.
+#[derive(Clone, Default)]
+pub struct Logs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl Logs {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).to_string()
+    }
+}
+
+impl std::io::Write for Logs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Installs the capture once per test binary and returns it.
+pub fn capture_logs() -> Logs {
+    static LOGS: std::sync::OnceLock<Logs> = std::sync::OnceLock::new();
+    LOGS.get_or_init(|| {
+        let logs = Logs::default();
+        let writer = logs.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::DEBUG)
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        let _ = tracing::subscriber::set_global_default(subscriber);
+        logs
+    })
+    .clone()
 }
