@@ -117,12 +117,33 @@ async fn a_vault_shared_as_reader_then_editor(backend: Backend) {
             .unwrap(),
         Write::Written { version: 2 }
     );
+    let stats = json!({
+        "nbAccounts": 3, "nbCodes": 0, "nbAccountsStrong": 1, "nbAccountsMedium": 1,
+        "nbAccountsWeak": 1, "nbAccountsWithDuplicatedPassword": 0, "nbAccountsWithNoPassword": 0,
+    });
+    let with_stats = json!({"sharedVaultId": team, "newEncryptedData": key.seal(b"edited again").unwrap(), "version": 2, "vaultStats": stats});
+    assert_eq!(
+        bob.manage("update-shared-vault-data", with_stats)
+            .await
+            .unwrap()["version"],
+        3
+    );
+    let history = upsignon_store::queries::stats::for_shared_vault(
+        &mut site.app.store.connection().unwrap(),
+        &team,
+    )
+    .unwrap();
+    assert_eq!(
+        history.iter().map(|s| s.nb_weak).collect::<Vec<_>>(),
+        [1],
+        "stats per shared vault"
+    );
     assert_eq!(
         alice
             .write_shared_vault(&team, &key, 1, b"stale")
             .await
             .unwrap(),
-        Write::Outdated { current: 2 }
+        Write::Outdated { current: 3 }
     );
     assert_eq!(
         alice
@@ -130,7 +151,7 @@ async fn a_vault_shared_as_reader_then_editor(backend: Backend) {
             .await
             .unwrap()
             .plaintext,
-        b"edited by bob"
+        b"edited again"
     );
     let after = bob
         .read_vault(&bob_vault, before.etag.as_deref())

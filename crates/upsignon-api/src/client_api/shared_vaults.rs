@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use upsignon_domain::AccessLevel;
 use upsignon_store::AnyConnection;
-use upsignon_store::queries::shared_vaults as shared;
+use upsignon_store::queries::{shared_vaults as shared, stats};
 
 use super::ApiError;
 use super::context::{SignedIn, bearer, blocking, now_ms, signed_in, tenant_slug};
@@ -183,6 +183,8 @@ pub(crate) struct UpdateRequest {
     new_encrypted_data: String,
     version: i64,
     content_details: Option<ContentDetails>,
+    /// Password-strength counts of the new contents, kept with history.
+    vault_stats: Option<super::vault_data::VaultStats>,
 }
 
 pub(crate) async fn update(
@@ -215,6 +217,10 @@ pub(crate) async fn update(
             }
             if let Some(details) = &request.content_details {
                 shared::replace_accounts(conn, &vault.id, &details.rows(&vault.id)?)?;
+            }
+            if let Some(counts) = request.vault_stats {
+                let owner = super::vault_data::StatsOwner::SharedVault(&vault.id);
+                stats::insert(conn, &counts.row_for(&session.tenant.id, owner, now_ms()))?;
             }
             Ok(request.version + 1)
         })

@@ -166,6 +166,12 @@ pub(crate) struct UpdateRequest {
     vault_stats: Option<VaultStats>,
 }
 
+/// Whose statistics a row holds.
+pub(crate) enum StatsOwner<'a> {
+    User(&'a str),
+    SharedVault(&'a str),
+}
+
 /// Counts the app computes over the decrypted vault; only numbers.
 #[derive(Debug, Clone, Copy, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -180,6 +186,24 @@ pub(crate) struct VaultStats {
 }
 
 impl VaultStats {
+    /// The row for a personal vault (`user_id`) or a shared one.
+    pub(crate) fn row_for(
+        self,
+        tenant_id: &str,
+        owner: StatsOwner<'_>,
+        now: i64,
+    ) -> stats::StatsRow {
+        let (user_id, shared_vault_id) = match owner {
+            StatsOwner::User(id) => (Some(id.to_string()), None),
+            StatsOwner::SharedVault(id) => (None, Some(id.to_string())),
+        };
+        stats::StatsRow {
+            user_id,
+            shared_vault_id,
+            ..self.row(tenant_id, "", now)
+        }
+    }
+
     fn row(self, tenant_id: &str, user_id: &str, now: i64) -> stats::StatsRow {
         let n = |v: u32| i32::try_from(v).unwrap_or(i32::MAX);
         stats::StatsRow {
@@ -228,7 +252,8 @@ pub(crate) async fn update(
                 });
             }
             if let Some(counts) = request.vault_stats {
-                stats::insert(conn, &counts.row(&session.tenant.id, &session.user_id, now))?;
+                let owner = StatsOwner::User(&session.user_id);
+                stats::insert(conn, &counts.row_for(&session.tenant.id, owner, now))?;
             }
             Ok(request.version + 1)
         })

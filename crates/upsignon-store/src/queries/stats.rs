@@ -37,3 +37,15 @@ pub fn for_user(conn: &mut AnyConnection, user_id: &str) -> Result<Vec<StatsRow>
         .select(StatsRow::as_select())
         .load(conn)?)
 }
+
+/// The history of a shared vault, oldest first.
+pub fn for_shared_vault(
+    conn: &mut AnyConnection,
+    shared_vault_id: &str,
+) -> Result<Vec<StatsRow>, StoreError> {
+    Ok(password_stats::table
+        .filter(password_stats::shared_vault_id.eq(shared_vault_id))
+        .order(password_stats::recorded_at.asc())
+        .select(StatsRow::as_select())
+        .load(conn)?)
+}
