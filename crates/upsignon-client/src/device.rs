@@ -223,19 +223,7 @@ impl Device {
         plaintext: &[u8],
     ) -> Result<Write, ClientError> {
         let body = json!({ "newEncryptedData": keys.seal(plaintext)?, "version": read_version });
-        let answer = self
-            .api
-            .call("update-vault-data", &body, self.session(), None)
-            .await?;
-        match answer.status {
-            200 => Ok(Write::Written {
-                version: answer.body["version"].as_i64().unwrap_or_default(),
-            }),
-            409 => Ok(Write::Outdated {
-                current: answer.body["currentVersion"].as_i64().unwrap_or_default(),
-            }),
-            _ => Err(refused(answer)),
-        }
+        self.write("update-vault-data", body).await
     }
 
     /// `update-vault-data` with the new contents' password-strength counts
@@ -252,10 +240,12 @@ impl Device {
             "version": read_version,
             "vaultStats": stats,
         });
-        let answer = self
-            .api
-            .call("update-vault-data", &body, self.session(), None)
-            .await?;
+        self.write("update-vault-data", body).await
+    }
+
+    /// A versioned write: written, or outdated with the current version.
+    pub(crate) async fn write(&self, route: &str, body: Value) -> Result<Write, ClientError> {
+        let answer = self.api.call(route, &body, self.session(), None).await?;
         match answer.status {
             200 => Ok(Write::Written {
                 version: answer.body["version"].as_i64().unwrap_or_default(),

@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use crate::api::{ClientError, refused, text};
+use crate::api::{ClientError, text};
 use crate::crypto::{SharedVaultKey, SharingKey};
 use crate::{Device, Write};
 
@@ -78,19 +78,7 @@ impl Device {
             "newEncryptedData": key.seal(plaintext)?,
             "version": read_version,
         });
-        let answer = self
-            .api()
-            .call("update-shared-vault-data", &body, self.session(), None)
-            .await?;
-        match answer.status {
-            200 => Ok(Write::Written {
-                version: answer.body["version"].as_i64().unwrap_or_default(),
-            }),
-            409 => Ok(Write::Outdated {
-                current: answer.body["currentVersion"].as_i64().unwrap_or_default(),
-            }),
-            _ => Err(refused(answer)),
-        }
+        self.write("update-shared-vault-data", body).await
     }
 
     /// Shares the vault with `email` at `level` (`reader`, `editor`,

@@ -126,7 +126,15 @@ impl Store {
         &self,
         work: impl FnOnce(&mut AnyConnection) -> Result<T, E>,
     ) -> Result<T, E> {
-        let mut conn = self.connection()?;
+        Self::transaction_on(&mut *self.connection()?, work)
+    }
+
+    /// [`Store::transaction_with`] on a connection the caller already holds
+    /// (one connection per request: never two from the pool at once).
+    pub fn transaction_on<T, E: From<StoreError>>(
+        conn: &mut AnyConnection,
+        work: impl FnOnce(&mut AnyConnection) -> Result<T, E>,
+    ) -> Result<T, E> {
         let mut failure = None;
         let outcome = conn.transaction::<T, diesel::result::Error, _>(|c| match work(c) {
             Ok(value) => Ok(value),

@@ -5,23 +5,21 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use upsignon_domain::AccessLevel;
+use upsignon_store::Store;
 use upsignon_store::queries::{shared_vaults as shared, users};
 
 use super::ApiError;
 use super::audit::{client_ip_text, record};
-use super::context::{bearer, blocking, signed_in, tenant_slug};
+use super::context::with_session;
 use crate::AppContext;
 
 pub(crate) async fn delete(
     req: HttpRequest,
     ctx: web::Data<AppContext>,
 ) -> Result<HttpResponse, ApiError> {
-    let slug = tenant_slug(&req);
-    let token = bearer(&req);
     let ip = client_ip_text(&req, &ctx);
-    blocking(&ctx, move |store| {
-        let session = signed_in(&mut *store.connection()?, &slug, token)?;
-        store.transaction_with(|conn| {
+    with_session(&req, &ctx, move |conn, session| {
+        Store::transaction_on(conn, |conn| {
             let mut emptied = Vec::new();
             for (vault, _) in shared::for_user(conn, &session.user_id)? {
                 let members = shared::members(conn, &vault.id)?;

@@ -8,7 +8,7 @@ use upsignon_store::AnyConnection;
 use upsignon_store::queries::audit;
 
 use super::ApiError;
-use super::context::{SignedIn, bearer, blocking, now_ms, signed_in, tenant_slug};
+use super::context::{SignedIn, now_ms, with_session};
 use crate::{AppContext, client_ip};
 
 /// Events an app may report; anything else is refused, so the log stays
@@ -50,15 +50,11 @@ pub(crate) async fn log_event(
             detail: "details is at most 500 characters".to_string(),
         });
     }
-    let slug = tenant_slug(&req);
-    let token = bearer(&req);
     let ip = client_ip_text(&req, &ctx);
-    blocking(&ctx, move |store| {
-        let mut conn = store.connection()?;
-        let session = signed_in(&mut conn, &slug, token)?;
+    with_session(&req, &ctx, move |conn, session| {
         let action = format!("app.{}", request.event);
         record(
-            &mut conn,
+            conn,
             &session,
             &action,
             None,

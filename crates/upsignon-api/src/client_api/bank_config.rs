@@ -6,7 +6,7 @@ use serde_json::json;
 use upsignon_domain::TenantPolicy;
 
 use super::ApiError;
-use super::context::{bearer, blocking, signed_in, tenant, tenant_slug};
+use super::context::{blocking, tenant, tenant_slug, with_session};
 use crate::AppContext;
 
 pub(crate) async fn handle(
@@ -31,12 +31,7 @@ pub(crate) async fn url_list(
     req: HttpRequest,
     ctx: web::Data<AppContext>,
 ) -> Result<HttpResponse, ApiError> {
-    let slug = tenant_slug(&req);
-    let token = bearer(&req);
-    let session = blocking(&ctx, move |store| {
-        signed_in(&mut *store.connection()?, &slug, token)
-    })
-    .await?;
+    let session = with_session(&req, &ctx, |_, session| Ok(session)).await?;
     let settings: serde_json::Value =
         serde_json::from_str(&session.tenant.settings).unwrap_or_default();
     let urls = settings

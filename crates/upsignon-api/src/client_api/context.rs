@@ -25,6 +25,24 @@ pub(crate) async fn blocking<T: Send + 'static>(
         .map_err(|e| ApiError::Internal(e.to_string()))?
 }
 
+/// Runs `work` on a blocking thread with one connection and the request's
+/// checked session: the start of every signed-in action. Transactions run
+/// on the same connection (`Store::transaction_on`).
+pub(crate) async fn with_session<T: Send + 'static>(
+    req: &HttpRequest,
+    ctx: &AppContext,
+    work: impl FnOnce(&mut AnyConnection, SignedIn) -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let slug = tenant_slug(req);
+    let token = bearer(req);
+    blocking(ctx, move |store| {
+        let mut conn = store.connection()?;
+        let session = signed_in(&mut conn, &slug, token)?;
+        work(&mut conn, session)
+    })
+    .await
+}
+
 /// The tenant slug of the URL (`/{tenant}/api2/...`).
 pub(crate) fn tenant_slug(req: &HttpRequest) -> String {
     req.match_info()

@@ -7,23 +7,20 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
 use upsignon_domain::DeviceStatus;
+use upsignon_store::Store;
 use upsignon_store::queries::devices;
 
 use super::ApiError;
 use super::audit::record;
-use super::context::{bearer, blocking, now_ms, signed_in, tenant_slug};
+use super::context::{blocking, now_ms, tenant_slug, with_session};
 use crate::AppContext;
 
 pub(crate) async fn list(
     req: HttpRequest,
     ctx: web::Data<AppContext>,
 ) -> Result<HttpResponse, ApiError> {
-    let slug = tenant_slug(&req);
-    let token = bearer(&req);
-    let body = blocking(&ctx, move |store| {
-        let mut conn = store.connection()?;
-        let session = signed_in(&mut conn, &slug, token)?;
-        let listed: Vec<_> = devices::for_user(&mut conn, &session.user_id)?
+    let body = with_session(&req, &ctx, move |conn, session| {
+        let listed: Vec<_> = devices::for_user(conn, &session.user_id)?
             .into_iter()
             .map(|d| {
                 json!({
@@ -67,17 +64,8 @@ pub(crate) async fn rename(
             detail: "newName must be 1 to 128 characters".to_string(),
         });
     }
-    let slug = tenant_slug(&req);
-    let token = bearer(&req);
-    blocking(&ctx, move |store| {
-        let mut conn = store.connection()?;
-        let session = signed_in(&mut conn, &slug, token)?;
-        if !devices::rename(
-            &mut conn,
-            &session.user_id,
-            &request.device_to_rename,
-            &name,
-        )? {
+    with_session(&req, &ctx, move |conn, session| {
+        if !devices::rename(conn, &session.user_id, &request.device_to_rename, &name)? {
             return Err(ApiError::forbidden("unknown_device"));
         }
         Ok(())
@@ -98,22 +86,17 @@ pub(crate) async fn revoke(
     body: web::Json<RevokeRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let request = body.into_inner();
-    let slug = tenant_slug(&req);
-    let token = bearer(&req);
     let ip = super::audit::client_ip_text(&req, &ctx);
-    blocking(&ctx, move |store| {
-        let mut conn = store.connection()?;
-        let session = signed_in(&mut conn, &slug, token)?;
-        let device = devices::find_by_uid(&mut conn, &session.user_id, &request.device_to_delete)?
+    with_session(&req, &ctx, move |conn, session| {
+        let device = devices::find_by_uid(conn, &session.user_id, &request.device_to_delete)?
             .ok_or(ApiError::forbidden("unknown_device"))?;
-        drop(conn);
         let status = DeviceStatus::parse(&device.status).ok_or_else(|| {
             ApiError::Internal(format!("unknown device status {}", device.status))
         })?;
         let revoked = status
             .transition(DeviceStatus::RevokedByUser)
             .map_err(|_| ApiError::forbidden("revoked"))?;
-        store.transaction_with(|conn| {
+        Store::transaction_on(conn, |conn| {
             devices::revoke(conn, &device.id, revoked.as_str(), now_ms())?;
             record(
                 conn,

@@ -10,10 +10,11 @@ use serde::Deserialize;
 use serde_json::json;
 use upsignon_domain::AccessLevel;
 use upsignon_store::AnyConnection;
+use upsignon_store::Store;
 use upsignon_store::queries::{shared_vaults as shared, users};
 
 use super::ApiError;
-use super::context::{bearer, blocking, now_ms, signed_in, tenant_slug};
+use super::context::{now_ms, with_session};
 use super::identify::parse_email;
 use super::shared_vaults::{membership, parse_level};
 use crate::AppContext;
@@ -30,12 +31,8 @@ pub(crate) async fn public_key(
     body: web::Json<PublicKeyRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let email = parse_email(&body.email_address)?;
-    let slug = tenant_slug(&req);
-    let token = bearer(&req);
-    let body = blocking(&ctx, move |store| {
-        let mut conn = store.connection()?;
-        let session = signed_in(&mut conn, &slug, token)?;
-        let user = users::find_by_email(&mut conn, &session.tenant.id, email.as_str())?
+    let body = with_session(&req, &ctx, move |conn, session| {
+        let user = users::find_by_email(conn, &session.tenant.id, email.as_str())?
             .filter(|u| !u.deactivated)
             .ok_or(ApiError::forbidden("unknown_recipient"))?;
         let key = user
@@ -65,13 +62,9 @@ pub(crate) async fn search(
             detail: "emailAddressSearch needs at least 3 characters".to_string(),
         });
     }
-    let slug = tenant_slug(&req);
-    let token = bearer(&req);
-    let emails = blocking(&ctx, move |store| {
-        let mut conn = store.connection()?;
-        let session = signed_in(&mut conn, &slug, token)?;
+    let emails = with_session(&req, &ctx, move |conn, session| {
         Ok(users::search_for_sharing(
-            &mut conn,
+            conn,
             &session.tenant.id,
             &prefix,
             20,
@@ -97,20 +90,16 @@ pub(crate) async fn add(
 ) -> Result<HttpResponse, ApiError> {
     let request = body.into_inner();
     let level = parse_level(&request.access_level)?;
-    let slug = tenant_slug(&req);
-    let token = bearer(&req);
-    blocking(&ctx, move |store| {
-        let mut conn = store.connection()?;
-        let session = signed_in(&mut conn, &slug, token)?;
-        let (vault, _, mine) = membership(&mut conn, &session, &request.shared_vault_id)?;
+    with_session(&req, &ctx, move |conn, session| {
+        let (vault, _, mine) = membership(conn, &session, &request.shared_vault_id)?;
         if !mine.can_manage() {
             return Err(ApiError::forbidden("not_an_owner"));
         }
-        users::find(&mut conn, &session.tenant.id, &request.recipient_id)?
+        users::find(conn, &session.tenant.id, &request.recipient_id)?
             .filter(|u| !u.deactivated && u.sharing_public_key.is_some())
             .ok_or(ApiError::forbidden("unknown_recipient"))?;
         shared::put_member(
-            &mut conn,
+            conn,
             &shared::MemberRow {
                 shared_vault_id: vault.id,
                 user_id: request.recipient_id,
@@ -137,13 +126,9 @@ pub(crate) async fn list(
     body: web::Json<ListRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let request = body.into_inner();
-    let slug = tenant_slug(&req);
-    let token = bearer(&req);
-    let body = blocking(&ctx, move |store| {
-        let mut conn = store.connection()?;
-        let session = signed_in(&mut conn, &slug, token)?;
-        let (vault, _, _) = membership(&mut conn, &session, &request.shared_vault_id)?;
-        let recipients: Vec<_> = shared::members(&mut conn, &vault.id)?
+    let body = with_session(&req, &ctx, move |conn, session| {
+        let (vault, _, _) = membership(conn, &session, &request.shared_vault_id)?;
+        let recipients: Vec<_> = shared::members(conn, &vault.id)?
             .into_iter()
             .map(|(m, email)| json!({ "id": m.user_id, "email": email, "accessLevel": m.access_level }))
             .collect();
@@ -168,11 +153,8 @@ pub(crate) async fn set_rights(
 ) -> Result<HttpResponse, ApiError> {
     let request = body.into_inner();
     let level = parse_level(&request.access_level)?;
-    let slug = tenant_slug(&req);
-    let token = bearer(&req);
-    blocking(&ctx, move |store| {
-        let session = signed_in(&mut *store.connection()?, &slug, token)?;
-        store.transaction_with(|conn| {
+    with_session(&req, &ctx, move |conn, session| {
+        Store::transaction_on(conn, |conn| {
             let (vault, _, mine) = membership(conn, &session, &request.shared_vault_id)?;
             if !mine.can_manage() {
                 return Err(ApiError::forbidden("not_an_owner"));
@@ -200,11 +182,8 @@ pub(crate) async fn remove(
     body: web::Json<RemoveRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let request = body.into_inner();
-    let slug = tenant_slug(&req);
-    let token = bearer(&req);
-    blocking(&ctx, move |store| {
-        let session = signed_in(&mut *store.connection()?, &slug, token)?;
-        store.transaction_with(|conn| {
+    with_session(&req, &ctx, move |conn, session| {
+        Store::transaction_on(conn, |conn| {
             let (vault, _, mine) = membership(conn, &session, &request.shared_vault_id)?;
             let leaving_myself = request.recipient_id == session.user_id;
             if !mine.can_manage() && !leaving_myself {

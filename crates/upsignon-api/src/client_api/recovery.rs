@@ -9,10 +9,11 @@ use serde::Deserialize;
 use serde_json::json;
 use upsignon_domain::enrolment::{CodeRefusal, RESET_TOKEN_LIFETIME_MS, check_code};
 use upsignon_domain::{DeviceStatus, TenantPolicy};
+use upsignon_store::Store;
 use upsignon_store::queries::{devices, recovery};
 
 use super::ApiError;
-use super::context::{bearer, blocking, now_ms, signed_in, tenant_slug};
+use super::context::{blocking, now_ms, tenant_slug, with_session};
 use super::identify::{DeviceRef, find, prove_device, require_authorized};
 use crate::AppContext;
 use crate::mail::MailMessage;
@@ -41,11 +42,8 @@ pub(crate) async fn backup(
     body: web::Json<BackupRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let request = body.into_inner();
-    let slug = tenant_slug(&req);
-    let token = bearer(&req);
-    blocking(&ctx, move |store| {
-        let session = signed_in(&mut *store.connection()?, &slug, token)?;
-        store.transaction_with(|conn| {
+    with_session(&req, &ctx, move |conn, session| {
+        Store::transaction_on(conn, |conn| {
             for item in &request.backups {
                 let device = devices::find_by_uid(conn, &session.user_id, &item.device_id)?
                     .filter(|d| DeviceStatus::parse(&d.status) == Some(DeviceStatus::Authorized))

@@ -11,7 +11,7 @@ use upsignon_store::AnyConnection;
 use upsignon_store::queries::{sessions, vaults};
 
 use super::ApiError;
-use super::context::{bearer, blocking, now_ms, signed_in, tenant_slug};
+use super::context::{bearer, blocking, now_ms, tenant_slug, with_session};
 use super::identify::{DeviceRef, find, issue_challenge, require_authorized, verify_challenge};
 use crate::AppContext;
 use crate::proofs::{constant_time_eq, random_token, sha256_hex};
@@ -114,12 +114,9 @@ pub(crate) async fn disconnect(
     req: HttpRequest,
     ctx: web::Data<AppContext>,
 ) -> Result<HttpResponse, ApiError> {
-    let slug = tenant_slug(&req);
-    let token = bearer(&req);
-    blocking(&ctx, move |store| {
-        let mut conn = store.connection()?;
-        signed_in(&mut conn, &slug, token.clone())?;
-        sessions::delete(&mut conn, &sha256_hex(token.as_deref().unwrap_or_default()))?;
+    let token = bearer(&req).unwrap_or_default();
+    with_session(&req, &ctx, move |conn, _| {
+        sessions::delete(conn, &sha256_hex(&token))?;
         Ok(())
     })
     .await?;

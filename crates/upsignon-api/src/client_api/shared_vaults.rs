@@ -10,10 +10,11 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use upsignon_domain::AccessLevel;
 use upsignon_store::AnyConnection;
+use upsignon_store::Store;
 use upsignon_store::queries::{shared_vaults as shared, stats};
 
 use super::ApiError;
-use super::context::{SignedIn, bearer, blocking, now_ms, signed_in, tenant_slug};
+use super::context::{SignedIn, now_ms, with_session};
 use crate::AppContext;
 
 /// The vault and the caller's right on it; not a member (or another
@@ -89,13 +90,10 @@ pub(crate) async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let request = body.into_inner();
     check_name(&request.shared_vault_name)?;
-    let slug = tenant_slug(&req);
-    let token = bearer(&req);
-    let id = blocking(&ctx, move |store| {
-        let session = signed_in(&mut *store.connection()?, &slug, token)?;
+    let id = with_session(&req, &ctx, move |conn, session| {
         let now = now_ms();
         let id = uuid::Uuid::new_v4().to_string();
-        store.transaction_with(|conn| {
+        Store::transaction_on(conn, |conn| {
             shared::insert(
                 conn,
                 &shared::SharedVaultRow {
@@ -164,12 +162,8 @@ pub(crate) async fn get(
     body: web::Json<VaultRef>,
 ) -> Result<HttpResponse, ApiError> {
     let request = body.into_inner();
-    let slug = tenant_slug(&req);
-    let token = bearer(&req);
-    let body = blocking(&ctx, move |store| {
-        let mut conn = store.connection()?;
-        let session = signed_in(&mut conn, &slug, token)?;
-        let (vault, member, _) = membership(&mut conn, &session, &request.shared_vault_id)?;
+    let body = with_session(&req, &ctx, move |conn, session| {
+        let (vault, member, _) = membership(conn, &session, &request.shared_vault_id)?;
         Ok(json!({ "sharedVault": describe(&vault, &member) }))
     })
     .await?;
@@ -193,17 +187,12 @@ pub(crate) async fn update(
     body: web::Json<UpdateRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let request = body.into_inner();
-    let slug = tenant_slug(&req);
-    let token = bearer(&req);
-    let version = blocking(&ctx, move |store| {
-        let mut conn = store.connection()?;
-        let session = signed_in(&mut conn, &slug, token)?;
-        let (vault, _, level) = membership(&mut conn, &session, &request.shared_vault_id)?;
+    let version = with_session(&req, &ctx, move |conn, session| {
+        let (vault, _, level) = membership(conn, &session, &request.shared_vault_id)?;
         if !level.can_write() {
             return Err(ApiError::forbidden("not_an_editor"));
         }
-        drop(conn);
-        store.transaction_with(|conn| {
+        Store::transaction_on(conn, |conn| {
             if !shared::update_if_version(
                 conn,
                 &vault.id,
@@ -243,16 +232,12 @@ pub(crate) async fn rename(
 ) -> Result<HttpResponse, ApiError> {
     let request = body.into_inner();
     check_name(&request.new_name)?;
-    let slug = tenant_slug(&req);
-    let token = bearer(&req);
-    blocking(&ctx, move |store| {
-        let mut conn = store.connection()?;
-        let session = signed_in(&mut conn, &slug, token)?;
-        let (vault, _, level) = membership(&mut conn, &session, &request.shared_vault_id)?;
+    with_session(&req, &ctx, move |conn, session| {
+        let (vault, _, level) = membership(conn, &session, &request.shared_vault_id)?;
         if !level.can_manage() {
             return Err(ApiError::forbidden("not_an_owner"));
         }
-        shared::rename(&mut conn, &vault.id, request.new_name.trim())?;
+        shared::rename(conn, &vault.id, request.new_name.trim())?;
         Ok(())
     })
     .await?;
@@ -265,17 +250,12 @@ pub(crate) async fn delete(
     body: web::Json<VaultRef>,
 ) -> Result<HttpResponse, ApiError> {
     let request = body.into_inner();
-    let slug = tenant_slug(&req);
-    let token = bearer(&req);
-    blocking(&ctx, move |store| {
-        let mut conn = store.connection()?;
-        let session = signed_in(&mut conn, &slug, token)?;
-        let (vault, _, level) = membership(&mut conn, &session, &request.shared_vault_id)?;
+    with_session(&req, &ctx, move |conn, session| {
+        let (vault, _, level) = membership(conn, &session, &request.shared_vault_id)?;
         if !level.can_manage() {
             return Err(ApiError::forbidden("not_an_owner"));
         }
-        drop(conn);
-        store.transaction(|conn| shared::delete(conn, &vault.id))?;
+        Store::transaction_on(conn, |conn| shared::delete(conn, &vault.id))?;
         Ok(())
     })
     .await?;

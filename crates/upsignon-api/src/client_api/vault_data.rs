@@ -7,10 +7,11 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use upsignon_domain::TenantPolicy;
+use upsignon_store::Store;
 use upsignon_store::queries::{shared_vaults as shared, stats, users, vaults};
 
 use super::ApiError;
-use super::context::{bearer, blocking, now_ms, signed_in, tenant_slug};
+use super::context::{blocking, now_ms, tenant_slug, with_session};
 use super::identify::{DeviceRef, find, require_authorized, verify_challenge};
 use super::sessions::open_session;
 use crate::AppContext;
@@ -115,19 +116,15 @@ pub(crate) async fn get(
     req: HttpRequest,
     ctx: web::Data<AppContext>,
 ) -> Result<HttpResponse, ApiError> {
-    let slug = tenant_slug(&req);
-    let token = bearer(&req);
     let if_none_match = req
         .headers()
         .get("if-none-match")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    let (tag, body) = blocking(&ctx, move |store| {
-        let mut conn = store.connection()?;
-        let session = signed_in(&mut conn, &slug, token)?;
+    let (tag, body) = with_session(&req, &ctx, move |conn, session| {
         let vault =
-            vaults::find(&mut conn, &session.user_id)?.ok_or(ApiError::forbidden("empty_data"))?;
-        let shared_vaults = shared::for_user(&mut conn, &session.user_id)?;
+            vaults::find(conn, &session.user_id)?.ok_or(ApiError::forbidden("empty_data"))?;
+        let shared_vaults = shared::for_user(conn, &session.user_id)?;
         let tag = combined_etag(vault.version, &shared_vaults);
         if if_none_match.as_deref() == Some(tag.as_str()) {
             return Ok((tag, None));
@@ -229,14 +226,9 @@ pub(crate) async fn update(
     body: web::Json<UpdateRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let request = body.into_inner();
-    let slug = tenant_slug(&req);
-    let token = bearer(&req);
-    let version = blocking(&ctx, move |store| {
-        let mut conn = store.connection()?;
-        let session = signed_in(&mut conn, &slug, token)?;
-        drop(conn);
+    let version = with_session(&req, &ctx, move |conn, session| {
         let now = now_ms();
-        store.transaction_with(|conn| {
+        Store::transaction_on(conn, |conn| {
             let written = vaults::update_if_version(
                 conn,
                 &session.user_id,
