@@ -253,6 +253,15 @@ async fn refusals_have_stable_codes_and_write_nothing(backend: Backend) {
     assert_eq!(raw.status(), 400);
     let body: Value = raw.json().await.unwrap();
     assert_eq!(body["error"], "malformed_json");
+    let huge = json!({"newEncryptedData": "x".repeat(6 * 1024 * 1024), "version": 1});
+    let too_big = acme
+        .call("update-vault-data", &huge, enrolled.session(), None)
+        .await
+        .unwrap();
+    assert_eq!(
+        (too_big.status, too_big.body["error"].as_str()),
+        (413, Some("body_too_large"))
+    );
     let wrong_type = acme
         .call(
             "update-vault-data",
