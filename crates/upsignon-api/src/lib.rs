@@ -9,7 +9,7 @@ pub mod client_api;
 mod client_ip;
 mod health;
 pub mod mail;
-mod proofs;
+pub mod proofs;
 pub mod replication;
 mod request_log;
 pub mod role;
@@ -22,7 +22,7 @@ pub use health::OPENAPI;
 pub use mail::{MailMessage, Mailer};
 pub use replication::{Replication, SnapshotSource};
 pub use role::{ServerRole, StandbyReport};
-pub use server::{AppContext, Services, start};
+pub use server::{AppContext, ExtraRoutes, Services, start};
 
 /// The version of this server build, as reported by `/version` and recorded
 /// in the schema ledger. `UPSIGNON_VERSION_OVERRIDE` at build time replaces

@@ -43,11 +43,11 @@ pub(crate) fn is_public_key(text: &str) -> bool {
         .is_some_and(|b| VerifyingKey::from_bytes(&b).is_ok())
 }
 
-pub(crate) fn sha256_hex(text: &str) -> String {
+pub fn sha256_hex(text: &str) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))
 }
 
-pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }
@@ -61,7 +61,7 @@ fn random<const N: usize>() -> Result<[u8; N], String> {
 }
 
 /// A session token: 256 random bits, URL-safe base64.
-pub(crate) fn random_token() -> Result<String, String> {
+pub fn random_token() -> Result<String, String> {
     Ok(URL_SAFE_NO_PAD.encode(random::<32>()?))
 }
 
@@ -71,7 +71,7 @@ pub(crate) fn random_challenge() -> Result<String, String> {
 }
 
 /// A device code from the unambiguous alphabet, without modulo bias.
-pub(crate) fn random_code() -> Result<String, String> {
+pub fn random_code() -> Result<String, String> {
     let limit = 256 - 256 % CODE_ALPHABET.len();
     let mut code = String::with_capacity(CODE_LENGTH);
     while code.len() < CODE_LENGTH {

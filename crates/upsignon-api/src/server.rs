@@ -33,7 +33,13 @@ pub struct Services {
     pub replication: Option<Replication>,
     /// Outgoing mail, when `smtp_url` is set.
     pub mailer: Option<Arc<dyn Mailer>>,
+    /// The admin console's routes, added by the binary (the console crate
+    /// depends on this one, not the other way round).
+    pub console: Option<ExtraRoutes>,
 }
+
+/// Routes another crate adds to the application.
+pub type ExtraRoutes = Arc<dyn Fn(&mut web::ServiceConfig) + Send + Sync>;
 
 impl Default for Services {
     fn default() -> Self {
@@ -41,6 +47,7 @@ impl Default for Services {
             role: Arc::new(ServerRole::primary()),
             replication: None,
             mailer: None,
+            console: None,
         }
     }
 }
@@ -59,6 +66,7 @@ pub fn start(
     let https = tls.is_some();
     let body_limit = config.body_limit_bytes;
     let replicates = services.replication.is_some();
+    let console = services.console.clone();
     let ctx = web::Data::new(AppContext {
         store,
         trusted_proxies: config.trusted_proxies.clone(),
@@ -85,6 +93,9 @@ pub fn start(
             .configure(|cfg| {
                 if replicates {
                     replication::routes(cfg);
+                }
+                if let Some(console) = &console {
+                    console(cfg);
                 }
             })
             .default_service(web::to(not_found))

@@ -49,6 +49,10 @@ pub struct Config {
     pub backup_dir: Option<PathBuf>,
     /// The age key file backups are encrypted to (`upsignon install` makes one).
     pub backup_key_file: Option<PathBuf>,
+    /// The 32-byte key that seals secrets the server reads back (admins'
+    /// TOTP secrets); unset means `<state_dir>/secrets.key`, created on
+    /// first start.
+    pub secrets_key_file: Option<PathBuf>,
     /// Seconds between scheduled backups inside `serve`; 0 turns them off.
     pub backup_interval_secs: u64,
     /// Seconds between restore drills of the newest backup.
@@ -129,6 +133,7 @@ impl Default for Config {
             workers: 0,
             backup_dir: None,
             backup_key_file: None,
+            secrets_key_file: None,
             backup_interval_secs: 3600,
             backup_verify_interval_secs: 86_400,
             backup_keep_daily: 7,
@@ -166,6 +171,13 @@ impl Config {
         } else {
             self.state_dir.join("backups")
         }
+    }
+
+    /// The secrets key file, with the default resolved.
+    pub fn secrets_key(&self) -> PathBuf {
+        self.secrets_key_file
+            .clone()
+            .unwrap_or_else(|| self.state_dir.join("secrets.key"))
     }
 
     /// The URL the server is reachable at, for the start-up line and links.

@@ -16,8 +16,6 @@ pub const RESET_TOKEN_LIFETIME_MS: i64 = 10 * 60 * 1000;
 pub const CODE_MAX_ATTEMPTS: i32 = 5;
 /// A device challenge must be signed within this time.
 pub const CHALLENGE_LIFETIME_MS: i64 = 3 * 60 * 1000;
-/// A session lasts this long; then the device authenticates again.
-pub const SESSION_LIFETIME_MS: i64 = 60 * 60 * 1000;
 
 /// Whether `email` matches one of the tenant's allowed patterns: an exact
 /// address, or `*@domain` for every address of a domain (case-insensitive).

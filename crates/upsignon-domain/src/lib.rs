@@ -8,13 +8,14 @@ mod access;
 mod device;
 mod email;
 pub mod enrolment;
-mod policy;
+pub mod policy;
+pub mod stats;
 mod tenant;
 mod vault;
 
 pub use access::AccessLevel;
 pub use device::{DeviceStatus, DeviceTransitionError};
 pub use email::{Email, EmailError};
-pub use policy::TenantPolicy;
+pub use policy::{PolicyError, TenantPolicy};
 pub use tenant::{TenantSlug, TenantSlugError};
 pub use vault::{VaultVersion, WriteConflict};

@@ -22,6 +22,8 @@ pub enum OpsError {
         path: std::path::PathBuf,
         reason: String,
     },
+    #[error(transparent)]
+    SecretsKey(#[from] crate::secrets_key::SecretsKeyError),
     #[error("the HTTP server stopped with an error: {0}")]
     Server(String),
     #[error(

@@ -6,12 +6,14 @@
 //! and errors whose text says what to do.
 
 pub mod backup;
+mod console_status;
 pub mod doctor;
 mod error;
 pub mod install;
 pub mod mail;
 pub mod migrate;
 pub mod release;
+pub mod secrets_key;
 pub mod serve;
 pub mod standby;
 pub mod upgrade;

@@ -25,6 +25,7 @@ pub struct Prepared {
     role: Role,
     standby_schedule: standby::Schedule,
     mailer: Option<Arc<dyn upsignon_api::Mailer>>,
+    secrets: upsignon_console::SecretBox,
 }
 
 /// A server that serves. Await `server` to run until SIGTERM or SIGINT.
@@ -88,6 +89,7 @@ pub fn prepare_with_store(
     status.check_servable()?;
     let schema = status.head().unwrap_or("none").to_string();
     let tls = upsignon_api::tls::server_config(config)?;
+    let secrets = crate::secrets_key::load_or_create(&config.secrets_key())?;
     let listener = TcpListener::bind(config.listen).map_err(|e| OpsError::Bind {
         address: config.listen,
         reason: e.to_string(),
@@ -104,6 +106,7 @@ pub fn prepare_with_store(
         mailer: crate::mail::SmtpMailer::from_config(config)
             .map_err(|e| OpsError::Server(e.to_string()))?
             .map(|m| Arc::new(m) as Arc<dyn upsignon_api::Mailer>),
+        secrets,
     })
 }
 
@@ -199,10 +202,20 @@ impl Prepared {
             }),
             _ => None,
         };
+        let console = actix_web::web::Data::new(upsignon_console::Console::new(
+            self.store.clone(),
+            self.secrets.clone(),
+            self.mailer.clone(),
+            Arc::new(crate::console_status::DoctorStatus {
+                config: self.config.clone(),
+            }),
+            self.config.trusted_proxies.clone(),
+        ));
         Services {
             role: Arc::new(role),
             replication,
             mailer: self.mailer.clone(),
+            console: Some(Arc::new(upsignon_console::configure(console))),
         }
     }
 }

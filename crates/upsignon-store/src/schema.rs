@@ -35,6 +35,20 @@ diesel::table! {
         role -> Text,
         created_at -> BigInt,
         last_sign_in_at -> Nullable<BigInt>,
+        failed_sign_ins -> Integer,
+        locked_until -> Nullable<BigInt>,
+        totp_last_step -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    admin_sessions (token_hash) {
+        token_hash -> Text,
+        admin_id -> Text,
+        ip -> Nullable<Text>,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+        last_seen_at -> BigInt,
     }
 }
 
@@ -59,7 +73,14 @@ diesel::table! {
 diesel::joinable!(admin_tenants -> admins (admin_id));
 diesel::joinable!(admin_tenants -> tenants (tenant_id));
 diesel::joinable!(admin_sign_in_codes -> admins (admin_id));
-diesel::allow_tables_to_appear_in_same_query!(tenants, admins, admin_tenants, admin_sign_in_codes);
+diesel::joinable!(admin_sessions -> admins (admin_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    tenants,
+    admins,
+    admin_tenants,
+    admin_sign_in_codes,
+    admin_sessions
+);
 
 diesel::table! {
     upsignon_release_ledger (id) {
@@ -263,3 +284,7 @@ diesel::table! {
         created_at -> BigInt,
     }
 }
+
+diesel::joinable!(password_resets -> devices (device_id));
+diesel::allow_tables_to_appear_in_same_query!(password_resets, devices);
+diesel::allow_tables_to_appear_in_same_query!(password_resets, users);

@@ -58,6 +58,7 @@ impl Site {
             "0002_admin_sign_in_codes.sql",
             "0003_device_authentication.sql",
             "0004_password_recovery.sql",
+            "0005_console.sql",
         ] {
             let sql = std::fs::read_to_string(fixtures.join(name)).unwrap();
             self.store()

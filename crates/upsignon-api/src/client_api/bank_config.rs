@@ -22,6 +22,8 @@ pub(crate) async fn handle(
         "offlineMode": policy.offline_mode,
         "csvExport": policy.csv_export,
         "preventUpdatePopup": policy.prevent_update_popup,
+        "passwordPolicy": { "minLength": policy.master_password_min_length },
+        "sessionMinutes": policy.session_minutes,
     })))
 }
 

@@ -5,7 +5,7 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
-use upsignon_domain::DeviceStatus;
+use upsignon_domain::{DeviceStatus, TenantPolicy};
 use upsignon_domain::enrolment::check_code;
 use upsignon_store::queries::devices;
 
@@ -39,6 +39,9 @@ pub(crate) async fn handle(
             Some(DeviceStatus::Authorized) => {
                 return Ok(json!({ "authorizationStatus": "AUTHORIZED" }));
             }
+            Some(DeviceStatus::PendingAdminApproval) => {
+                return Ok(json!({ "authorizationStatus": "PENDING_ADMIN_APPROVAL" }));
+            }
             Some(status) if status.is_revoked() => return Err(ApiError::forbidden("revoked")),
             _ => {}
         }
@@ -66,16 +69,17 @@ pub(crate) async fn handle(
             return Err(ApiError::forbidden(refusal.code()));
         }
         drop(conn);
+        let next = if TenantPolicy::from_settings(&found.tenant.settings).admin_approves_new_devices
+        {
+            DeviceStatus::PendingAdminApproval
+        } else {
+            DeviceStatus::Authorized
+        };
         store.transaction(|conn| {
             devices::delete_code(conn, &device.id)?;
-            devices::set_status(
-                conn,
-                &device.id,
-                DeviceStatus::Authorized.as_str(),
-                now_ms(),
-            )
+            devices::set_status(conn, &device.id, next.as_str(), now_ms())
         })?;
-        Ok(json!({ "authorizationStatus": "AUTHORIZED" }))
+        Ok(json!({ "authorizationStatus": next.as_str() }))
     })
     .await?;
     Ok(HttpResponse::Ok().json(body))

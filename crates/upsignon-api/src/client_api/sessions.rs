@@ -6,8 +6,9 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use upsignon_domain::enrolment::SESSION_LIFETIME_MS;
+use upsignon_domain::TenantPolicy;
 use upsignon_store::AnyConnection;
+use upsignon_store::queries::tenants::TenantRow;
 use upsignon_store::queries::{sessions, vaults};
 
 use super::ApiError;
@@ -72,15 +73,11 @@ pub(crate) async fn authenticate(
         if !constant_time_eq(given.as_bytes(), check.response_hash.as_bytes()) {
             return Err(ApiError::unauthorized("bad_password"));
         }
-        let token = open_session(
-            &mut conn,
-            &found.tenant.id,
-            &found.user.id,
-            &found.device.id,
-        )?;
+        let token = open_session(&mut conn, &found.tenant, &found.user.id, &found.device.id)?;
+        let lifetime = TenantPolicy::from_settings(&found.tenant.settings).session_lifetime_ms();
         Ok(json!({
             "deviceSession": token,
-            "expiresInSecs": SESSION_LIFETIME_MS / 1000,
+            "expiresInSecs": lifetime / 1000,
         }))
     })
     .await?;
@@ -90,20 +87,21 @@ pub(crate) async fn authenticate(
 /// Starts a session; only the token's hash is stored.
 pub(crate) fn open_session(
     conn: &mut AnyConnection,
-    tenant_id: &str,
+    tenant: &TenantRow,
     user_id: &str,
     device_id: &str,
 ) -> Result<String, ApiError> {
+    let lifetime = TenantPolicy::from_settings(&tenant.settings).session_lifetime_ms();
     let token = random_token().map_err(ApiError::Internal)?;
     let now = now_ms();
     sessions::insert(
         conn,
         &sessions::SessionRow {
             token_hash: sha256_hex(&token),
-            tenant_id: tenant_id.to_string(),
+            tenant_id: tenant.id.clone(),
             user_id: user_id.to_string(),
             device_id: device_id.to_string(),
-            expires_at: now + SESSION_LIFETIME_MS,
+            expires_at: now + lifetime,
             created_at: now,
         },
     )?;

@@ -75,7 +75,7 @@ pub(crate) async fn add(
                 &request.sharing_public_key,
                 &request.signing_public_key,
             )?;
-            open_session(conn, &found.tenant.id, &found.user.id, &found.device.id)
+            open_session(conn, &found.tenant, &found.user.id, &found.device.id)
         })?;
         let policy = TenantPolicy::from_settings(&found.tenant.settings);
         Ok(json!({

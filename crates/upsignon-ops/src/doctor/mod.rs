@@ -108,6 +108,16 @@ pub fn run(config_file: Option<&Path>, config: Result<&Config, String>) -> Repor
     Report { checks }
 }
 
+/// The checks the console's status page shows: the database and schema,
+/// disk, backups with their restore drill, and the standby.
+pub fn status_checks(config: &Config) -> Vec<Check> {
+    let mut checks = database::checks(config);
+    checks.push(host::disk_space(config));
+    checks.push(host::last_backup(config));
+    checks.push(host::standby(config));
+    checks
+}
+
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for check in &self.checks {

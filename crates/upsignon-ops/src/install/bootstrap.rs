@@ -93,6 +93,9 @@ fn ensure_admin(
         role: "super_admin".to_string(),
         created_at: now,
         last_sign_in_at: None,
+        failed_sign_ins: 0,
+        locked_until: None,
+        totp_last_step: None,
     };
     admins::insert(conn, &admin)?;
     admins::grant_tenant(conn, &admin.id, &tenant.id)?;

@@ -1,6 +1,6 @@
 use diesel::prelude::*;
 
-use crate::schema::{admin_sign_in_codes, admin_tenants, admins};
+use crate::schema::{admin_sign_in_codes, admin_tenants, admins, tenants};
 use crate::{AnyConnection, StoreError};
 
 /// An admin of the supervision console.
@@ -14,6 +14,9 @@ pub struct AdminRow {
     pub role: String,
     pub created_at: i64,
     pub last_sign_in_at: Option<i64>,
+    pub failed_sign_ins: i32,
+    pub locked_until: Option<i64>,
+    pub totp_last_step: Option<i64>,
 }
 
 /// A one-time sign-in code, kept only as a hash.
@@ -103,4 +106,150 @@ pub fn consume_sign_in_code(
         .set(admin_sign_in_codes::used_at.eq(now_ms))
         .execute(conn)?;
     Ok((updated == 1).then_some(row.admin_id))
+}
+
+pub fn find(conn: &mut AnyConnection, id: &str) -> Result<Option<AdminRow>, StoreError> {
+    Ok(admins::table
+        .filter(admins::id.eq(id))
+        .select(AdminRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Every admin, by email.
+pub fn list(conn: &mut AnyConnection) -> Result<Vec<AdminRow>, StoreError> {
+    Ok(admins::table
+        .order(admins::email.asc())
+        .select(AdminRow::as_select())
+        .load(conn)?)
+}
+
+/// The ids of the tenants the admin manages.
+pub fn tenant_ids(conn: &mut AnyConnection, admin_id: &str) -> Result<Vec<String>, StoreError> {
+    Ok(admin_tenants::table
+        .filter(admin_tenants::admin_id.eq(admin_id))
+        .select(admin_tenants::tenant_id)
+        .load(conn)?)
+}
+
+/// The admins of one tenant (tenant admins granted it, and super-admins).
+pub fn for_tenant(conn: &mut AnyConnection, tenant_id: &str) -> Result<Vec<AdminRow>, StoreError> {
+    let granted = admin_tenants::table
+        .filter(admin_tenants::tenant_id.eq(tenant_id))
+        .select(admin_tenants::admin_id);
+    Ok(admins::table
+        .filter(admins::id.eq_any(granted).or(admins::role.eq("super_admin")))
+        .order(admins::email.asc())
+        .select(AdminRow::as_select())
+        .load(conn)?)
+}
+
+/// The slugs of the tenants the admin was granted, for display.
+pub fn tenant_slugs(conn: &mut AnyConnection, admin_id: &str) -> Result<Vec<String>, StoreError> {
+    Ok(admin_tenants::table
+        .inner_join(tenants::table)
+        .filter(admin_tenants::admin_id.eq(admin_id))
+        .order(tenants::slug.asc())
+        .select(tenants::slug)
+        .load(conn)?)
+}
+
+pub fn set_password_hash(
+    conn: &mut AnyConnection,
+    admin_id: &str,
+    hash: &str,
+) -> Result<(), StoreError> {
+    diesel::update(admins::table.filter(admins::id.eq(admin_id)))
+        .set(admins::password_hash.eq(hash))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Stores the (sealed) TOTP secret and the step of the code that proved it.
+pub fn set_totp(
+    conn: &mut AnyConnection,
+    admin_id: &str,
+    sealed_secret: &str,
+    step: i64,
+) -> Result<(), StoreError> {
+    diesel::update(admins::table.filter(admins::id.eq(admin_id)))
+        .set((
+            admins::totp_secret.eq(sealed_secret),
+            admins::totp_last_step.eq(step),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Counts a failed sign-in; from `max_failures` on, locks until `lock_until`.
+/// Returns the count after this failure.
+pub fn record_failed_sign_in(
+    conn: &mut AnyConnection,
+    admin_id: &str,
+    max_failures: i32,
+    lock_until: i64,
+) -> Result<i32, StoreError> {
+    diesel::update(admins::table.filter(admins::id.eq(admin_id)))
+        .set(admins::failed_sign_ins.eq(admins::failed_sign_ins + 1))
+        .execute(conn)?;
+    let failures: i32 = admins::table
+        .filter(admins::id.eq(admin_id))
+        .select(admins::failed_sign_ins)
+        .first(conn)?;
+    if failures >= max_failures {
+        diesel::update(admins::table.filter(admins::id.eq(admin_id)))
+            .set((
+                admins::locked_until.eq(lock_until),
+                admins::failed_sign_ins.eq(0),
+            ))
+            .execute(conn)?;
+    }
+    Ok(failures)
+}
+
+/// A successful sign-in: failures forgotten, the TOTP step (when a code
+/// was given) used up.
+pub fn record_sign_in(
+    conn: &mut AnyConnection,
+    admin_id: &str,
+    totp_step: Option<i64>,
+    now: i64,
+) -> Result<(), StoreError> {
+    diesel::update(admins::table.filter(admins::id.eq(admin_id)))
+        .set((
+            admins::failed_sign_ins.eq(0),
+            admins::locked_until.eq(None::<i64>),
+            admins::last_sign_in_at.eq(now),
+        ))
+        .execute(conn)?;
+    if let Some(step) = totp_step {
+        diesel::update(admins::table.filter(admins::id.eq(admin_id)))
+            .set(admins::totp_last_step.eq(step))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Deletes an admin; their sessions, codes and grants go with them.
+pub fn delete(conn: &mut AnyConnection, admin_id: &str) -> Result<(), StoreError> {
+    diesel::delete(admin_tenants::table.filter(admin_tenants::admin_id.eq(admin_id)))
+        .execute(conn)?;
+    diesel::delete(admins::table.filter(admins::id.eq(admin_id))).execute(conn)?;
+    Ok(())
+}
+
+/// Starts (or restarts) second-factor enrolment with a new sealed secret:
+/// it counts as enrolled only once a code made from it is accepted.
+pub fn start_second_factor(
+    conn: &mut AnyConnection,
+    admin_id: &str,
+    sealed_secret: &str,
+) -> Result<(), StoreError> {
+    diesel::update(admins::table.filter(admins::id.eq(admin_id)))
+        .set((
+            admins::totp_secret.eq(sealed_secret),
+            admins::totp_last_step.eq(None::<i64>),
+        ))
+        .execute(conn)?;
+    Ok(())
 }

@@ -39,3 +39,40 @@ pub fn for_tenant(
         .select(AuditRow::as_select())
         .load(conn)?)
 }
+
+/// What to look for in the audit log; empty fields match everything.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    /// `None`: every tenant and the server-wide entries (super-admins only).
+    pub tenant_ids: Option<Vec<String>>,
+    pub actor_contains: String,
+    pub action: String,
+    pub since: Option<i64>,
+}
+
+/// Entries matching the filter, newest first, at most `limit`.
+pub fn search(
+    conn: &mut AnyConnection,
+    filter: &AuditFilter,
+    limit: i64,
+) -> Result<Vec<AuditRow>, StoreError> {
+    let mut query = audit_events::table.into_boxed();
+    if let Some(ids) = &filter.tenant_ids {
+        query = query.filter(audit_events::tenant_id.eq_any(ids.clone()));
+    }
+    if !filter.actor_contains.is_empty() {
+        let pattern = format!("%{}%", filter.actor_contains.replace(['%', '_', '\\'], ""));
+        query = query.filter(audit_events::actor.like(pattern));
+    }
+    if !filter.action.is_empty() {
+        query = query.filter(audit_events::action.eq(filter.action.clone()));
+    }
+    if let Some(since) = filter.since {
+        query = query.filter(audit_events::created_at.ge(since));
+    }
+    Ok(query
+        .order(audit_events::created_at.desc())
+        .limit(limit)
+        .select(AuditRow::as_select())
+        .load(conn)?)
+}

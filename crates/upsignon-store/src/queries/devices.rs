@@ -231,3 +231,33 @@ pub fn update_metadata(
     }
     Ok(())
 }
+
+/// The tenant's devices waiting for an emailed code or an admin, oldest
+/// first, with their user's email.
+pub fn waiting_for_tenant(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+) -> Result<Vec<(DeviceRow, String)>, StoreError> {
+    use crate::schema::users;
+    Ok(devices::table
+        .inner_join(users::table)
+        .filter(devices::tenant_id.eq(tenant_id))
+        .filter(devices::status.eq_any(["PENDING", "PENDING_ADMIN_APPROVAL"]))
+        .order(devices::created_at.asc())
+        .select((DeviceRow::as_select(), users::email))
+        .load(conn)?)
+}
+
+/// The device `device_id` if it belongs to `tenant_id`.
+pub fn find_in_tenant(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    device_id: &str,
+) -> Result<Option<DeviceRow>, StoreError> {
+    Ok(devices::table
+        .filter(devices::tenant_id.eq(tenant_id))
+        .filter(devices::id.eq(device_id))
+        .select(DeviceRow::as_select())
+        .first(conn)
+        .optional()?)
+}

@@ -2,6 +2,7 @@
 //! function takes a connection, so callers choose the transaction; none of
 //! them decides policy (what to do when a row exists is the caller's rule).
 
+pub mod admin_sessions;
 pub mod admins;
 pub mod audit;
 pub mod devices;

@@ -82,3 +82,61 @@ pub fn count_failed_reset(conn: &mut AnyConnection, id: &str) -> Result<(), Stor
         .execute(conn)?;
     Ok(())
 }
+
+/// A reset request waiting for an admin, with its device and user.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+pub struct PendingReset {
+    pub id: String,
+    pub device_name: String,
+    pub user_email: String,
+    pub created_at: i64,
+}
+
+/// The tenant's reset requests waiting for an admin, oldest first.
+pub fn pending_for_tenant(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+) -> Result<Vec<PendingReset>, StoreError> {
+    use crate::schema::{devices, users};
+    Ok(password_resets::table
+        .inner_join(devices::table.inner_join(users::table))
+        .filter(devices::tenant_id.eq(tenant_id))
+        .filter(password_resets::status.eq("PENDING_ADMIN_CHECK"))
+        .order(password_resets::created_at.asc())
+        .select((
+            password_resets::id,
+            devices::name,
+            users::email,
+            password_resets::created_at,
+        ))
+        .load(conn)?)
+}
+
+/// Grants a pending request of this tenant with a token (hash kept) valid
+/// until `expires_at`; false when no such pending request exists.
+pub fn grant_reset(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    id: &str,
+    token_hash: &str,
+    expires_at: i64,
+) -> Result<bool, StoreError> {
+    use crate::schema::devices;
+    let in_tenant = devices::table
+        .filter(devices::tenant_id.eq(tenant_id))
+        .select(devices::id);
+    let granted = diesel::update(
+        password_resets::table
+            .filter(password_resets::id.eq(id))
+            .filter(password_resets::status.eq("PENDING_ADMIN_CHECK"))
+            .filter(password_resets::device_id.eq_any(in_tenant)),
+    )
+    .set((
+        password_resets::status.eq("GRANTED"),
+        password_resets::token_hash.eq(token_hash),
+        password_resets::expires_at.eq(expires_at),
+        password_resets::failed_attempts.eq(0),
+    ))
+    .execute(conn)?;
+    Ok(granted == 1)
+}

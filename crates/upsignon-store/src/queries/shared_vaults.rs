@@ -209,3 +209,15 @@ pub fn accounts(conn: &mut AnyConnection, vault_id: &str) -> Result<Vec<AccountR
         .select(AccountRow::as_select())
         .load(conn)?)
 }
+
+/// The tenant's shared vaults, by name.
+pub fn for_tenant(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+) -> Result<Vec<SharedVaultRow>, StoreError> {
+    Ok(shared_vaults::table
+        .filter(shared_vaults::tenant_id.eq(tenant_id))
+        .order(shared_vaults::name.asc())
+        .select(SharedVaultRow::as_select())
+        .load(conn)?)
+}

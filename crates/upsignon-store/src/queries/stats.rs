@@ -49,3 +49,18 @@ pub fn for_shared_vault(
         .select(StatsRow::as_select())
         .load(conn)?)
 }
+
+/// Every record of the tenant since `since`, oldest first (personal and
+/// shared vaults alike).
+pub fn for_tenant(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    since: i64,
+) -> Result<Vec<StatsRow>, StoreError> {
+    Ok(password_stats::table
+        .filter(password_stats::tenant_id.eq(tenant_id))
+        .filter(password_stats::recorded_at.ge(since))
+        .order(password_stats::recorded_at.asc())
+        .select(StatsRow::as_select())
+        .load(conn)?)
+}

@@ -129,3 +129,59 @@ pub fn delete(conn: &mut AnyConnection, tenant_id: &str, user_id: &str) -> Resul
     .execute(conn)?;
     Ok(())
 }
+
+/// The tenant's users whose email contains `search` (all when empty), by
+/// email, at most `limit`.
+pub fn list_for_tenant(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    search: &str,
+    limit: i64,
+) -> Result<Vec<UserRow>, StoreError> {
+    let pattern = format!("%{}%", search.replace(['%', '_', '\\'], ""));
+    Ok(users::table
+        .filter(users::tenant_id.eq(tenant_id))
+        .filter(users::email.like(pattern))
+        .order(users::email.asc())
+        .limit(limit)
+        .select(UserRow::as_select())
+        .load(conn)?)
+}
+
+/// An allowed-email pattern with its id, for the console.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+pub struct AllowedEmail {
+    pub id: String,
+    pub pattern: String,
+    pub created_at: i64,
+}
+
+pub fn allowed_emails(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+) -> Result<Vec<AllowedEmail>, StoreError> {
+    Ok(allowed_emails::table
+        .filter(allowed_emails::tenant_id.eq(tenant_id))
+        .order(allowed_emails::pattern.asc())
+        .select((
+            allowed_emails::id,
+            allowed_emails::pattern,
+            allowed_emails::created_at,
+        ))
+        .load(conn)?)
+}
+
+/// Removes a pattern of this tenant; false when there was none.
+pub fn remove_allowed_email(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    id: &str,
+) -> Result<bool, StoreError> {
+    let removed = diesel::delete(
+        allowed_emails::table
+            .filter(allowed_emails::tenant_id.eq(tenant_id))
+            .filter(allowed_emails::id.eq(id)),
+    )
+    .execute(conn)?;
+    Ok(removed == 1)
+}
