@@ -5,7 +5,7 @@
 
 use actix_web::HttpRequest;
 use actix_web::cookie::{Cookie, SameSite};
-use actix_web::http::header::{HOST, ORIGIN};
+use actix_web::http::header::ORIGIN;
 use upsignon_api::proofs::{constant_time_eq, random_token, sha256_hex};
 
 use crate::error::ConsoleError;
@@ -52,12 +52,18 @@ pub fn check(expected: &str, given: &str) -> Result<(), ConsoleError> {
 /// Refuses a request a browser marks as sent from another site.
 pub fn check_origin(req: &HttpRequest) -> Result<(), ConsoleError> {
     let header = |name| req.headers().get(name).and_then(|v| v.to_str().ok());
-    if header("sec-fetch-site").is_some_and(|site| site == "cross-site") {
+    // `same-origin`, or `none` when the user typed the address; a sibling
+    // subdomain (`same-site`) is another site too.
+    if header("sec-fetch-site").is_some_and(|site| site == "cross-site" || site == "same-site") {
         return Err(ConsoleError::Csrf);
     }
-    if let (Some(origin), Some(host)) = (header(ORIGIN.as_str()), header(HOST.as_str())) {
+    // Browsers send `Origin: null` under `Referrer-Policy: no-referrer`;
+    // the token still has to match.
+    if let Some(origin) = header(ORIGIN.as_str()).filter(|o| *o != "null") {
+        // HTTP/2 carries the host in `:authority`, which connection_info reads.
+        let info = req.connection_info();
         let origin_host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
-        if origin == "null" || origin_host != host {
+        if origin_host != info.host() {
             return Err(ConsoleError::Csrf);
         }
     }

@@ -26,6 +26,9 @@ pub enum ConsoleError {
     /// Too many failures from this address or for this account.
     #[error("too many attempts")]
     TooMany { retry_after_secs: u64, message: String },
+    /// A form with missing or unreadable fields.
+    #[error("unreadable form: {0}")]
+    BadForm(String),
     #[error("the database is unreachable")]
     Unavailable,
     #[error("internal error: {0}")]
@@ -49,6 +52,7 @@ impl ResponseError for ConsoleError {
             Self::NotSignedIn | Self::NeedsTotp => StatusCode::SEE_OTHER,
             Self::Forbidden | Self::Csrf => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
+            Self::BadForm(_) => StatusCode::BAD_REQUEST,
             Self::TooMany { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -73,6 +77,10 @@ impl ResponseError for ConsoleError {
                 "The form was not sent from this console page, or it has expired. Reload the page and send it again.".to_string(),
             ),
             Self::TooMany { message, .. } => ("Too many attempts", message.clone()),
+            Self::BadForm(_) => (
+                "Form incomplete",
+                "The form arrived with missing or unreadable fields. Reload the page, fill it in and send it again.".to_string(),
+            ),
             Self::Unavailable => (
                 "Database unreachable",
                 "The server cannot reach its database right now. Try again in a minute; if it lasts, run `upsignon doctor` on the server.".to_string(),

@@ -14,6 +14,7 @@ mod error;
 mod guard;
 mod html;
 mod limiter;
+pub mod one_time_code;
 mod pages;
 pub mod password;
 mod routes;

@@ -5,6 +5,7 @@ use actix_web::middleware::DefaultHeaders;
 use actix_web::{HttpResponse, web};
 
 use crate::Console;
+use crate::error::ConsoleError;
 use crate::pages::{
     admins, allowed_emails, approvals, audit_log, overview, settings, setup, shared_vaults,
     sign_in, statistics, status, tenants, users,
@@ -22,7 +23,11 @@ pub fn configure(console: web::Data<Console>) -> impl Fn(&mut web::ServiceConfig
         cfg.service(
             web::scope("/console")
                 .app_data(console.clone())
-                .app_data(web::FormConfig::default().limit(16 * 1024))
+                .app_data(
+                    web::FormConfig::default()
+                        .limit(16 * 1024)
+                        .error_handler(|error, _| ConsoleError::BadForm(error.to_string()).into()),
+                )
                 .wrap(
                     DefaultHeaders::new()
                         .add(("Content-Security-Policy", CONTENT_SECURITY_POLICY))

@@ -2,15 +2,18 @@
 //! (a SQLite file in a temp dir, or a new database on the PostgreSQL server
 //! at 127.0.0.1:5432 that is dropped afterwards), the real server started on
 //! a random loopback port, migrations that stand in for a newer release,
-//! and a TCP relay that can be cut to make a database unreachable for real.
+//! a TCP relay that can be cut to make a database unreachable for real,
+//! and a real headless Chromium driven through chromedriver.
 //! Nothing here mocks the database, HTTP or the filesystem.
 
 mod app;
+mod browser;
 mod database;
 mod newer_release;
 mod smtp_sink;
 mod tcp_proxy;
 
+pub use browser::Browser;
 pub use app::{TestApp, spawn_app, spawn_app_tuned, spawn_app_with};
 pub use database::{TestDatabase, postgres_admin_url};
 pub use newer_release::{fixture_sql, newer_release_migrations};

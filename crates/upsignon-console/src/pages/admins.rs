@@ -12,10 +12,9 @@ use crate::error::{ConsoleError, redirect};
 use crate::guard::{self, SUPER_ADMIN, TENANT_ADMIN};
 use crate::html::format::date_time;
 use crate::html::layout::{self, action_button, csrf_field, page};
-use crate::pages::setup::code_hash;
 use crate::pages::sign_in::CsrfForm;
 use crate::session::now_ms;
-use crate::{Console, audit};
+use crate::{Console, audit, one_time_code};
 
 /// How long an invitation code stays valid.
 pub const INVITATION_LIFETIME_MS: i64 = 24 * 60 * 60 * 1000;
@@ -105,6 +104,7 @@ fn role_label(role: &str) -> &'static str {
 
 #[derive(Deserialize)]
 pub struct Invitation {
+    #[serde(default)]
     csrf: String,
     email: String,
     role: String,
@@ -118,8 +118,8 @@ pub async fn invite(
 ) -> Result<HttpResponse, ConsoleError> {
     let form = form.into_inner();
     guard::check_form(&req, &form.csrf)?;
-    let code = new_code()?;
-    let stored = code_hash(&code);
+    let code = one_time_code::new().map_err(ConsoleError::Internal)?;
+    let stored = one_time_code::hash(&code);
     let outcome = guard::signed_in(&req, &console, move |conn, admin| {
         admin.require_super()?;
         let email = match Email::parse(form.email.trim()) {
@@ -176,14 +176,6 @@ pub async fn invite(
         Err(problem) => problem,
     };
     list_page(&req, &console, Some(notice)).await
-}
-
-/// 128 random bits as eight groups of four hex digits, like `install`'s.
-fn new_code() -> Result<String, ConsoleError> {
-    let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes).map_err(|e| ConsoleError::Internal(e.to_string()))?;
-    let hex = hex::encode(bytes);
-    Ok(hex.as_bytes().chunks(4).map(|c| String::from_utf8_lossy(c).into_owned()).collect::<Vec<_>>().join("-"))
 }
 
 pub async fn remove(

@@ -81,6 +81,7 @@ fn parse_pattern(raw: &str) -> Result<String, String> {
 
 #[derive(Deserialize)]
 pub struct NewPattern {
+    #[serde(default)]
     csrf: String,
     pattern: String,
 }

@@ -77,6 +77,7 @@ fn checkbox(name: &str, label: &str, checked: bool) -> Markup {
 
 #[derive(Deserialize)]
 pub struct SettingsForm {
+    #[serde(default)]
     csrf: String,
     offline_mode: Option<String>,
     csv_export: Option<String>,

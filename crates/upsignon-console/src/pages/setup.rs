@@ -6,7 +6,6 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use maud::{PreEscaped, html};
 use serde::Deserialize;
-use upsignon_api::proofs::sha256_hex;
 use upsignon_store::queries::admins;
 
 use crate::error::{ConsoleError, redirect};
@@ -14,12 +13,13 @@ use crate::guard::{self, client_ip, totp_enrolled};
 use crate::html::layout::{self, bare_page, csrf_field};
 use crate::pages::sign_in::too_many;
 use crate::session::{self, now_ms};
-use crate::{Console, audit, csrf, password, totp};
+use crate::{Console, audit, csrf, one_time_code, password, totp};
 
 const ISSUER: &str = "UpSignOn console";
 
 #[derive(Deserialize)]
 pub struct SetupForm {
+    #[serde(default)]
     csrf: String,
     email: String,
     code: String,
@@ -60,17 +60,6 @@ fn form_page(
     Ok(layout::html_response(&mut response, page))
 }
 
-/// The stored form of a one-time code: SHA-256 of its hex digits, dashes
-/// and case ignored (`install` and admin invitations store it so).
-pub fn code_hash(code: &str) -> String {
-    let digits: String = code
-        .chars()
-        .filter(char::is_ascii_hexdigit)
-        .map(|c| c.to_ascii_lowercase())
-        .collect();
-    sha256_hex(&digits)
-}
-
 pub async fn submit(
     req: HttpRequest,
     console: web::Data<Console>,
@@ -92,7 +81,7 @@ pub async fn submit(
         let Some(admin) = admins::find_by_email(conn, form.email.trim())? else {
             return Ok(None);
         };
-        let consumed = admins::consume_sign_in_code(conn, &code_hash(&form.code), now_ms())?;
+        let consumed = admins::consume_sign_in_code(conn, &one_time_code::hash(&form.code), now_ms())?;
         if consumed.as_deref() != Some(admin.id.as_str()) {
             return Ok(None);
         }
@@ -199,6 +188,7 @@ async fn totp_page(
 
 #[derive(Deserialize)]
 pub struct TotpForm {
+    #[serde(default)]
     csrf: String,
     code: String,
 }

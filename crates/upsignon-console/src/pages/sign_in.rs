@@ -19,6 +19,7 @@ pub const LOCK_MS: i64 = 15 * 60 * 1000;
 
 #[derive(Deserialize)]
 pub struct SignInForm {
+    #[serde(default)]
     csrf: String,
     email: String,
     password: String,
@@ -183,6 +184,7 @@ pub fn too_many(wait_secs: u64) -> ConsoleError {
 
 #[derive(Deserialize)]
 pub struct CsrfForm {
+    #[serde(default)]
     pub csrf: String,
 }
 

@@ -74,6 +74,7 @@ async fn list_page(
 
 #[derive(Deserialize)]
 pub struct NewTenant {
+    #[serde(default)]
     csrf: String,
     name: String,
     slug: String,

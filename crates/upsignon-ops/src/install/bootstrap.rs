@@ -1,7 +1,6 @@
 //! The first tenant and the first admin, with a one-time sign-in code that
 //! is printed once and stored only as a hash. Re-running keeps what exists.
 
-use sha2::{Digest, Sha256};
 use upsignon_domain::{Email, TenantSlug};
 use upsignon_store::queries::admins::{self, AdminRow, SignInCodeRow};
 use upsignon_store::queries::tenants::{self, TenantRow};
@@ -116,45 +115,15 @@ fn ensure_admin(
     })
 }
 
-/// 128 random bits, as eight groups of four hex digits.
 fn new_sign_in_code() -> Result<String, InstallError> {
-    let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes).map_err(|e| InstallError::Random(e.to_string()))?;
-    let hex = hex::encode(bytes);
-    Ok(hex
-        .as_bytes()
-        .chunks(4)
-        .map(|c| String::from_utf8_lossy(c).into_owned())
-        .collect::<Vec<_>>()
-        .join("-"))
+    upsignon_console::one_time_code::new().map_err(InstallError::Random)
 }
 
-/// What is stored of a code: SHA-256 of its digits, dashes and case ignored.
+/// What is stored of a code (see [`upsignon_console::one_time_code::hash`]).
 pub fn hash_sign_in_code(code: &str) -> String {
-    let digits: String = code
-        .chars()
-        .filter(char::is_ascii_hexdigit)
-        .map(|c| c.to_ascii_lowercase())
-        .collect();
-    hex::encode(Sha256::digest(digits.as_bytes()))
+    upsignon_console::one_time_code::hash(code)
 }
 
 fn now_ms() -> i64 {
     (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn codes_are_long_random_and_hash_without_their_dashes() {
-        let code = new_sign_in_code().unwrap();
-        assert_eq!(code.len(), 39, "{code}");
-        assert_ne!(code, new_sign_in_code().unwrap());
-        assert_eq!(
-            hash_sign_in_code(&code),
-            hash_sign_in_code(&code.replace('-', "").to_uppercase())
-        );
-    }
 }

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 pub use actions::{Action, Describe, effective_start, plan};
 pub use answers::{Answers, DEFAULT_PORT, DEFAULT_TENANT_SLUG, Settings, default_public_url};
-pub use bootstrap::{AdminOutcome, Bootstrapped, hash_sign_in_code};
+pub use bootstrap::{AdminOutcome, Bootstrapped, ensure_tenant_and_admin, hash_sign_in_code};
 pub use checks::{check_database, check_smtp, check_tls_files, smtp_transport};
 pub use error::InstallError;
 pub use layout::{InstallMode, Layout, SERVICE_USER};

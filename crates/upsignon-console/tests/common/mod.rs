@@ -1,0 +1,141 @@
+//! The site the console tests start from: the real server (no SMTP, so
+//! new devices wait for an admin), a tenant `acme` allowing `*@acme.test`
+//! with its first super-admin made the way `install` makes it, and a
+//! second tenant `other` with a device of its own.
+
+#![allow(dead_code)]
+
+use upsignon_client::crypto::{KdfParams, SharingKey, VaultKeys};
+use upsignon_client::{Device, TenantApi};
+use upsignon_domain::{Email, TenantSlug};
+use upsignon_ops::install::{AdminOutcome, ensure_tenant_and_admin};
+use upsignon_store::queries::{tenants, users};
+use upsignon_testkit::{Backend, TestApp, spawn_app};
+
+pub const ADMIN: &str = "it@acme.test";
+pub const ADMIN_PASSWORD: &str = "console password 1";
+pub const VAULT_PASSWORD: &str = "correct horse battery staple";
+
+pub struct Site {
+    pub app: TestApp,
+    /// The super-admin's one-time code, as `install` printed it.
+    pub first_code: String,
+}
+
+impl Site {
+    pub fn new(backend: Backend) -> Site {
+        let app = spawn_app(backend);
+        let made = ensure_tenant_and_admin(
+            &app.store,
+            &TenantSlug::parse("acme").unwrap(),
+            "Acme",
+            Some(&Email::parse(ADMIN).unwrap()),
+        )
+        .unwrap();
+        let Some(AdminOutcome::Created { code, .. }) = made.admin else {
+            panic!("the first admin is created");
+        };
+        ensure_tenant_and_admin(&app.store, &TenantSlug::parse("other").unwrap(), "Other", None)
+            .unwrap();
+        let mut conn = app.store.connection().unwrap();
+        for (slug, pattern) in [("acme", "*@acme.test"), ("other", "*@other.test")] {
+            let tenant = tenants::find_by_slug(&mut conn, slug).unwrap().unwrap();
+            users::allow_pattern(&mut conn, &uuid(), &tenant.id, pattern, 1).unwrap();
+        }
+        Site {
+            app,
+            first_code: code,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        self.app.url(path)
+    }
+
+    pub fn api(&self, tenant: &str) -> TenantApi {
+        TenantApi::new(self.app.client.clone(), &self.app.base_url, tenant)
+    }
+
+    /// A device that asked for access: without SMTP it waits for an admin.
+    pub async fn waiting_device(&self, tenant: &str, email: &str, name: &str) -> Device {
+        let device = Device::new(self.api(tenant), email, name).unwrap();
+        assert_eq!(device.request_access().await.unwrap(), "PENDING_APPROVAL");
+        device
+    }
+
+    pub fn store(&self) -> &upsignon_store::Store {
+        &self.app.store
+    }
+}
+
+pub fn uuid() -> String {
+    format!("{:032x}", rand_u128())
+}
+
+fn rand_u128() -> u128 {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).unwrap();
+    u128::from_le_bytes(bytes)
+}
+
+pub fn cheap_kdf() -> KdfParams {
+    KdfParams::with_cost(1024, 1).unwrap()
+}
+
+/// Creates the device's vault with password-strength counts (`weak` weak
+/// accounts out of 10) and returns the vault keys.
+pub async fn vault_with_stats(
+    device: &mut Device,
+    weak: u32,
+) -> VaultKeys {
+    let keys = device
+        .create_vault(VAULT_PASSWORD, &cheap_kdf(), b"v1", &SharingKey::generate())
+        .await
+        .unwrap();
+    device
+        .write_vault_with_stats(
+            &keys,
+            1,
+            b"v2",
+            serde_json::json!({
+                "nbAccounts": 10, "nbCodes": 0, "nbAccountsStrong": 10 - weak, "nbAccountsMedium": 0,
+                "nbAccountsWeak": weak, "nbAccountsWithDuplicatedPassword": 1, "nbAccountsWithNoPassword": 0,
+            }),
+        )
+        .await
+        .unwrap();
+    keys
+}
+
+/// The current TOTP code of a base32 secret, for the step after `offset`
+/// steps from now (a code is accepted once, so a second sign-in in the same
+/// 30 seconds uses the next step's code).
+pub fn totp_code(secret_base32: &str, offset: i64) -> String {
+    let secret = upsignon_console::totp::from_base32(secret_base32).expect("a base32 secret");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    upsignon_console::totp::code_at_step(&secret, upsignon_console::totp::step_at(now) + offset)
+}
+
+/// `application/x-www-form-urlencoded` text of the pairs.
+pub fn form_body(pairs: &[(&str, &str)]) -> String {
+    let encode = |s: &str| -> String {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                    (b as char).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    };
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+pub const FORM: &str = "application/x-www-form-urlencoded";
