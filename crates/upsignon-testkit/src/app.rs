@@ -96,6 +96,10 @@ fn run_server(
 }
 
 fn client_for(config: &Config) -> reqwest::Client {
+    client_builder(config).build().expect("an HTTPS client")
+}
+
+fn client_builder(config: &Config) -> reqwest::ClientBuilder {
     let mut builder = reqwest::Client::builder().timeout(std::time::Duration::from_secs(20));
     let cert_path = match config.tls_mode {
         TlsMode::SelfSigned => Some(upsignon_api::tls::self_signed_paths(&config.state_dir).0),
@@ -107,12 +111,21 @@ fn client_for(config: &Config) -> reqwest::Client {
         builder = builder
             .add_root_certificate(reqwest::Certificate::from_pem(&pem).expect("a PEM certificate"));
     }
-    builder.build().expect("an HTTPS client")
+    builder
 }
 
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base_url)
+    }
+
+    /// A client like `client` that does not follow redirects (to see a
+    /// `303` and its `Location`).
+    pub fn client_without_redirects(&self) -> reqwest::Client {
+        client_builder(&self.config)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("an HTTPS client")
     }
 }
 

@@ -18,6 +18,8 @@ pub const VAULT_PASSWORD: &str = "correct horse battery staple";
 
 pub struct Site {
     pub app: TestApp,
+    /// Does not follow redirects.
+    pub http: reqwest::Client,
     /// The super-admin's one-time code, as `install` printed it.
     pub first_code: String,
 }
@@ -43,6 +45,7 @@ impl Site {
             users::allow_pattern(&mut conn, &uuid(), &tenant.id, pattern, 1).unwrap();
         }
         Site {
+            http: app.client_without_redirects(),
             app,
             first_code: code,
         }
