@@ -101,15 +101,18 @@ let errors = 0;
 let firstError = null;
 let running = true;
 
-function record(t0, ok, what) {
+// Records one answer; `what` names the request, for the first failure only.
+function record(t0, answer, what) {
   const now = Date.now();
-  if (!ok) {
+  if (answer.status !== 200) {
     errors += 1;
-    if (!firstError) firstError = what;
+    if (!firstError) firstError = `${what}: ${answer.status} ${answer.error || answer.body}`;
+    return false;
   }
-  if (ok && now >= measureFrom && now <= measureUntil) {
+  if (now >= measureFrom && now <= measureUntil) {
     latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
   }
+  return true;
 }
 
 async function vaultClient(c) {
@@ -121,13 +124,12 @@ async function vaultClient(c) {
     const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
     let t0 = process.hrtime.bigint();
     const read = await request(agent, 'POST', `${api}/get-vault-data`, headers, '{}');
-    record(t0, read.status === 200, `get-vault-data: ${read.status} ${read.error || read.body}`);
-    if (read.status !== 200 || !running) continue;
+    if (!record(t0, read, 'get-vault-data') || !running) continue;
     const vault = JSON.parse(read.body);
     const body = JSON.stringify({ newEncryptedData: vault.encryptedData, version: vault.version });
     t0 = process.hrtime.bigint();
     const write = await request(agent, 'POST', `${api}/update-vault-data`, headers, body);
-    record(t0, write.status === 200, `update-vault-data: ${write.status} ${write.error || write.body}`);
+    record(t0, write, 'update-vault-data');
   }
   agent.destroy();
 }
@@ -137,7 +139,7 @@ async function liveClient() {
   while (running) {
     const t0 = process.hrtime.bigint();
     const answer = await request(agent, 'GET', '/health/live', {});
-    record(t0, answer.status === 200, `/health/live: ${answer.status} ${answer.error || ''}`);
+    record(t0, answer, '/health/live');
   }
   agent.destroy();
 }

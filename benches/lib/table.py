@@ -31,6 +31,8 @@ def main():
             fields = line.rstrip("\n").split("\t")
             fields += [""] * (10 - len(fields))
             rows.append(fields[:10])
+    # By section (the number the section starts with), in the order measured within one.
+    rows.sort(key=lambda r: int(r[0].split()[0]) if r[0].split() and r[0].split()[0].isdigit() else 99)
 
     notes = []
     print("| # | figure | backend | size | ours | baseline (same run) | baseline value | ratio ours / baseline | better |")

@@ -123,6 +123,10 @@ expect_refused 'both database.url and existingSecret' "either database.existingS
     -f "$base" --set database.url=postgres://u:p@db:5432/upsignon
 expect_refused 'database.url not PostgreSQL' "/database/url'?: .*does not match pattern" \
     --set database.url=sqlite:///var/lib/upsignon/upsignon.db
+expect_refused 'no secretsKey.existingSecret' "/secretsKey/existingSecret'?: .*minLength" \
+    -f "$base" --set secretsKey.existingSecret=
+expect_refused 'secretsKey.existingSecretKey with a slash' "/secretsKey/existingSecretKey'?: .*does not match pattern" \
+    -f "$base" --set secretsKey.existingSecretKey=a/b
 expect_refused 'tls.mode: files without existingSecret' "/tls/existingSecret'?: minLength" \
     -f "$base" --set tls.mode=files
 expect_refused 'tls.mode: none (loopback only)' "/tls/mode'?: value must be one of" \

@@ -11,7 +11,8 @@ Plain Python 3 and PyYAML, no pytest. Each test prints one line; any failed
 assertion makes the exit code 1. What is tested is what matters in
 production: security contexts, resources, probes on the health routes over
 HTTPS, migrations in hook Jobs that depend on no ordinary resource of the
-release, the database URL only ever from a Secret, migrate_on_start false,
+release, the database URL only ever from a Secret, the secrets key mounted
+from a Secret into the server pods only, migrate_on_start false,
 the optional resources rendered only when enabled, and the UPSIGNON_*
 variables limited to keys the server knows (docs/configuration.md).
 """
@@ -34,6 +35,10 @@ STATE_MOUNT = "/var/lib/upsignon"
 # (an emptyDir itself is 0777, which `upsignon doctor` rightly flags).
 STATE_DIR = STATE_MOUNT + "/state"
 BACKUP_DIR = "/var/backups/upsignon"
+# The secrets key (secrets_key_file): from secretsKey.existingSecret, mounted
+# read-only into the server pods only.
+SECRETS_KEY_FILE = "/etc/upsignon/secrets/secrets.key"
+SECRETS_KEY_SECRET = "upsignon-secrets-key"
 STANDARD_LABELS = (
     "app.kubernetes.io/name",
     "app.kubernetes.io/instance",
@@ -421,7 +426,9 @@ def test_tls_files(m, expect, ctx):
     secret_vols = [v for v in volumes.values() if "secret" in v]
     if not expect["tls_files"]:
         assert env["UPSIGNON_TLS_MODE"] == "self-signed"
-        assert not secret_vols, "no Secret mounted in self-signed mode"
+        assert "tls" not in volumes, "no TLS Secret mounted in self-signed mode"
+        assert [v["secret"]["secretName"] for v in secret_vols] == [SECRETS_KEY_SECRET], \
+            "in self-signed mode the only Secret mounted is the secrets key"
         return
     assert env["UPSIGNON_TLS_MODE"] == "files"
     vol = volumes["tls"]["secret"]
@@ -431,6 +438,42 @@ def test_tls_files(m, expect, ctx):
     assert mount.get("readOnly") is True
     for key in ("UPSIGNON_TLS_CERT", "UPSIGNON_TLS_KEY"):
         assert env[key].startswith(mount["mountPath"] + "/"), f"{key} outside the mounted Secret"
+
+
+def test_secrets_key(m, expect, ctx):
+    # The server pods read the same key from the Secret (never one generated
+    # per pod): a read-only mount, mode 0400, the variable naming the file.
+    dep = m.deployment()
+    c = container(dep)
+    env = env_map(c)
+    assert "UPSIGNON_SECRETS_KEY_FILE" not in m.configmap_env(), \
+        "UPSIGNON_SECRETS_KEY_FILE belongs to the server container, which alone mounts the key"
+    key_env = env.get("UPSIGNON_SECRETS_KEY_FILE")
+    assert key_env and key_env.get("value") == SECRETS_KEY_FILE, f"UPSIGNON_SECRETS_KEY_FILE: {key_env}"
+    mounts = [vm for vm in c["volumeMounts"] if SECRETS_KEY_FILE.startswith(vm["mountPath"] + "/")]
+    assert len(mounts) == 1, f"{SECRETS_KEY_FILE} is not under exactly one mount: {mounts}"
+    mount = mounts[0]
+    assert mount.get("readOnly") is True, "secrets key mount must be read-only"
+    assert not mount["mountPath"].startswith(STATE_MOUNT), "secrets key inside the emptyDir state"
+    vol = {v["name"]: v for v in pod_spec(dep)["volumes"]}[mount["name"]]
+    assert set(vol) == {"name", "secret"}, f"secrets key volume is not a plain Secret volume: {vol}"
+    secret = vol["secret"]
+    assert secret["secretName"] == SECRETS_KEY_SECRET, secret["secretName"]
+    # 0400: the kubelet adds group read for fsGroup (root:10001 0440); any
+    # wider mode would also give it to others.
+    assert secret["defaultMode"] == 0o400, f"secrets key mode {oct(secret['defaultMode'])}"
+    assert not secret.get("optional"), "a missing secrets key Secret must stop the pod, not start it keyless"
+    want_key = "key" if m.name == "tls-files-values" else "secrets.key"
+    file_name = SECRETS_KEY_FILE[len(mount["mountPath"]) + 1:]
+    assert secret["items"] == [{"key": want_key, "path": file_name}], secret["items"]
+    # The key goes only where `upsignon serve` runs: not into hook Jobs or
+    # the backup CronJob.
+    for w in workloads(m):
+        if w is dep:
+            continue
+        names = {v.get("secret", {}).get("secretName") for v in pod_spec(w).get("volumes", [])}
+        assert SECRETS_KEY_SECRET not in names, f"{w['kind']} {w['metadata']['name']} mounts the secrets key"
+        assert "UPSIGNON_SECRETS_KEY_FILE" not in env_map(container(w))
 
 
 def test_cronjob_only_when_enabled(m, expect, ctx):

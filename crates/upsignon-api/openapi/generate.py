@@ -41,7 +41,8 @@ DEVICE_ITEM = obj({"deviceId": S, "deviceName": S, "osFamily": S, "status": S, "
 # route: (summary, auth, request schema or None, {status: response schema or None}, errors)
 ROUTES = [
     ("bank-config", "The tenant's name and policies for the apps.", None, None,
-     {"200": obj({"bankName": S, "offlineMode": B, "csvExport": B, "preventUpdatePopup": B},
+     {"200": obj({"bankName": S, "offlineMode": B, "csvExport": B, "preventUpdatePopup": B,
+                  "passwordPolicy": obj({"minLength": I}), "sessionMinutes": I},
                  {"newUrl": NS})}, []),
     ("url-list", "The tenant's company URLs for autofill.", "session", None,
      {"200": obj({"urlList": arr(ANY_OBJ)})}, ["401"]),

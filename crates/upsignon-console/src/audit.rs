@@ -18,7 +18,15 @@ pub fn record(
     target: Option<&str>,
     details: Option<String>,
 ) -> Result<(), ConsoleError> {
-    record_as(conn, &admin.admin.email, admin.ip.clone(), tenant_id, action, target, details)
+    record_as(
+        conn,
+        &admin.admin.email,
+        admin.ip.clone(),
+        tenant_id,
+        action,
+        target,
+        details,
+    )
 }
 
 /// Records an action by an admin who is not signed in yet (sign-in itself).

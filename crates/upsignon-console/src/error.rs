@@ -25,7 +25,10 @@ pub enum ConsoleError {
     Csrf,
     /// Too many failures from this address or for this account.
     #[error("too many attempts")]
-    TooMany { retry_after_secs: u64, message: String },
+    TooMany {
+        retry_after_secs: u64,
+        message: String,
+    },
     /// A form with missing or unreadable fields.
     #[error("unreadable form: {0}")]
     BadForm(String),

@@ -1,8 +1,8 @@
 //! Admin passwords: Argon2id hashes (the PHC string is stored), and the
 //! rule a new password must meet.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 
 /// The shortest admin password accepted.
 pub const MIN_LENGTH: usize = 12;

@@ -62,12 +62,18 @@ fn tenant_pages() -> actix_web::Scope {
         .route("/users", web::get().to(users::list))
         .route("/users/{id}/delete", web::post().to(users::delete_user))
         .route("/devices/{id}/revoke", web::post().to(users::revoke_device))
-        .route("/devices/{id}/approve", web::post().to(approvals::approve_device))
+        .route(
+            "/devices/{id}/approve",
+            web::post().to(approvals::approve_device),
+        )
         .route("/approvals", web::get().to(approvals::list))
         .route("/resets/{id}/grant", web::post().to(approvals::grant_reset))
         .route("/allowed-emails", web::get().to(allowed_emails::list))
         .route("/allowed-emails", web::post().to(allowed_emails::add))
-        .route("/allowed-emails/{id}/delete", web::post().to(allowed_emails::remove))
+        .route(
+            "/allowed-emails/{id}/delete",
+            web::post().to(allowed_emails::remove),
+        )
         .route("/shared-vaults", web::get().to(shared_vaults::list))
         .route("/statistics", web::get().to(statistics::show))
         .route("/settings", web::get().to(settings::show))

@@ -80,6 +80,9 @@ mod tests {
         assert_eq!(a.open(&sealed).unwrap(), b"totp secret");
         assert_eq!(b.open(&sealed), Err(SecretBoxError::Open));
         assert_eq!(a.open("g1.AAAA"), Err(SecretBoxError::Open));
-        assert_eq!(SecretBox::new(&[0; 16]).unwrap_err(), SecretBoxError::KeyLength);
+        assert_eq!(
+            SecretBox::new(&[0; 16]).unwrap_err(),
+            SecretBoxError::KeyLength
+        );
     }
 }

@@ -71,7 +71,9 @@ pub fn from_base32(text: &str) -> Option<Vec<u8>> {
     let mut count = 0;
     let mut out = Vec::new();
     for c in text.chars().filter(|c| !c.is_whitespace() && *c != '=') {
-        let value = BASE32.iter().position(|b| *b == c.to_ascii_uppercase() as u8)?;
+        let value = BASE32
+            .iter()
+            .position(|b| *b == c.to_ascii_uppercase() as u8)?;
         bits = (bits << 5) | value as u64;
         count += 5;
         if count >= 8 {

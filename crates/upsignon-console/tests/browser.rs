@@ -144,7 +144,8 @@ fn console_in_a_browser(backend: Backend) {
     // The chart shows what the app reported.
     console.open("/console/t/acme/statistics");
     assert_eq!(
-        b.attribute("figure.chart svg", "data-latest-weak").as_deref(),
+        b.attribute("figure.chart svg", "data-latest-weak")
+            .as_deref(),
         Some("3")
     );
     console.shot("statistics");
@@ -187,12 +188,19 @@ fn console_in_a_browser(backend: Backend) {
             .status()
             .as_u16()
     };
-    let settings_off = [("session_minutes", "60"), ("master_password_min_length", "12")];
+    let settings_off = [
+        ("session_minutes", "60"),
+        ("master_password_min_length", "12"),
+    ];
     assert_eq!(post("/console/t/acme/settings", &settings_off, None), 403);
     let mut with_token = settings_off.to_vec();
     with_token.push(("csrf", &csrf));
     assert_eq!(
-        post("/console/t/acme/settings", &with_token, Some("https://evil.example")),
+        post(
+            "/console/t/acme/settings",
+            &with_token,
+            Some("https://evil.example")
+        ),
         403
     );
     assert_eq!(bank_config()["csvExport"], json!(true), "nothing changed");
@@ -200,7 +208,12 @@ fn console_in_a_browser(backend: Backend) {
     // The audit log has every action, on the page and in the CSV.
     console.open("/console/audit");
     let log = b.text("main table");
-    for action in ["admin.password_set", "device.approve", "settings.update", "device.revoke"] {
+    for action in [
+        "admin.password_set",
+        "device.approve",
+        "settings.update",
+        "device.revoke",
+    ] {
         assert!(log.contains(action), "{action} missing from\n{log}");
     }
     console.shot("audit-log");
@@ -239,7 +252,11 @@ fn console_in_a_browser(backend: Backend) {
     console.first_sign_in("helpdesk@acme.test", &code, false);
     assert!(!b.text("main").contains("Other"), "only acme is listed");
     console.open("/console/t/other/users");
-    assert_eq!(console.heading(), "Not allowed", "a tenant admin is kept out");
+    assert_eq!(
+        console.heading(),
+        "Not allowed",
+        "a tenant admin is kept out"
+    );
     console.open("/console/t/acme/users");
     assert_eq!(console.heading(), "Users");
     let helpdesk_cookie = format!("{SESSION_COOKIE}={}", console.session_cookie());

@@ -119,7 +119,10 @@ async fn five_failures_lock_the_account(backend: Backend) {
     let secret = enrolled_admin(&site).await;
     let visitor = Visitor::arrive(&site, "/console/sign-in").await;
     // A right password with a wrong code is a failure too.
-    assert_eq!(visitor.sign_in(ADMIN_PASSWORD, "123456").await.status(), 401);
+    assert_eq!(
+        visitor.sign_in(ADMIN_PASSWORD, "123456").await.status(),
+        401
+    );
     for _ in 0..4 {
         assert_eq!(visitor.sign_in("wrong password", "").await.status(), 401);
     }

@@ -82,8 +82,10 @@ impl TenantPolicy {
 
     /// Session lifetime in milliseconds.
     pub fn session_lifetime_ms(&self) -> i64 {
-        i64::from(self.session_minutes.clamp(*SESSION_MINUTES.start(), *SESSION_MINUTES.end()))
-            * 60_000
+        i64::from(
+            self.session_minutes
+                .clamp(*SESSION_MINUTES.start(), *SESSION_MINUTES.end()),
+        ) * 60_000
     }
 }
 
@@ -111,7 +113,10 @@ mod tests {
         assert_eq!(policy.validated(), Err(PolicyError::SessionMinutes));
         policy.session_minutes = 60;
         policy.master_password_min_length = 4;
-        assert_eq!(policy.validated(), Err(PolicyError::MasterPasswordMinLength));
+        assert_eq!(
+            policy.validated(),
+            Err(PolicyError::MasterPasswordMinLength)
+        );
     }
 
     #[test]

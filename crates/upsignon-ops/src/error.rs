@@ -24,6 +24,10 @@ pub enum OpsError {
     },
     #[error(transparent)]
     SecretsKey(#[from] crate::secrets_key::SecretsKeyError),
+    #[error(
+        "there is no console admin with the email {email}\nList them with `upsignon admin list`."
+    )]
+    UnknownAdmin { email: String },
     #[error("the HTTP server stopped with an error: {0}")]
     Server(String),
     #[error(

@@ -5,6 +5,7 @@
 //! the standby with its promotion. It does not parse arguments or print: it returns reports
 //! and errors whose text says what to do.
 
+pub mod admins;
 pub mod backup;
 mod console_status;
 pub mod doctor;

@@ -1,7 +1,8 @@
 //! The secrets key (`secrets_key_file`): 32 random bytes, base64 on one
 //! line, that seal the secrets the server reads back (admins' TOTP
-//! secrets). Created with mode 0600 when missing; refused when group or
-//! others may read it, or when it is not a valid key.
+//! secrets). Created with mode 0600 when missing; refused when others may
+//! read it or the group may write it (group read is allowed: Kubernetes
+//! mounts Secrets 0440 with `fsGroup`), or when it is not a valid key.
 
 use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
@@ -55,14 +56,13 @@ fn create(path: &Path) -> Result<(), SecretsKeyError> {
 }
 
 fn load(path: &Path) -> Result<SecretBox, SecretsKeyError> {
-    let meta = std::fs::metadata(path).map_err(|e| {
-        fail(path, e.to_string(), "Check the path and the file's owner.")
-    })?;
-    if meta.permissions().mode() & 0o077 != 0 {
+    let meta = std::fs::metadata(path)
+        .map_err(|e| fail(path, e.to_string(), "Check the path and the file's owner."))?;
+    if meta.permissions().mode() & 0o027 != 0 {
         return Err(fail(
             path,
-            "it is readable or writable by group or others",
-            "Run chmod 600 on it (owned by the server's user).",
+            "other users may read it, or its group may write it",
+            "Run chmod 600 on it (owned by the server's user), or 640 / 440 for a group the server is in.",
         ));
     }
     let text = std::fs::read_to_string(path)

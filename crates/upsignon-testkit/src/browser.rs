@@ -166,7 +166,11 @@ impl Browser {
         let deadline = Instant::now() + WAIT;
         while !check(self) {
             if Instant::now() > deadline {
-                panic!("waited in vain for {what} on {}:\n{}", self.current_url(), self.source());
+                panic!(
+                    "waited in vain for {what} on {}:\n{}",
+                    self.current_url(),
+                    self.source()
+                );
             }
             std::thread::sleep(Duration::from_millis(100));
         }

@@ -13,8 +13,8 @@ mod newer_release;
 mod smtp_sink;
 mod tcp_proxy;
 
-pub use browser::Browser;
 pub use app::{TestApp, spawn_app, spawn_app_tuned, spawn_app_with};
+pub use browser::Browser;
 pub use database::{TestDatabase, postgres_admin_url};
 pub use newer_release::{fixture_sql, newer_release_migrations};
 pub use smtp_sink::{Received, SmtpSink};

@@ -213,6 +213,11 @@ pub enum Command {
         ready_timeout: u64,
     },
 
+    /// Console admins, from a shell: list them, or give one a new one-time
+    /// code when they cannot sign in (lost phone, lost secrets key).
+    #[command(subcommand)]
+    Admin(AdminCommand),
+
     /// Print a shell completion script (for packaging).
     #[command(
         after_help = "Example: upsignon completions bash > /usr/share/bash-completion/completions/upsignon"
@@ -398,6 +403,17 @@ pub enum BackupCommand {
     /// made with `upsignon install`; then set backup_key_file to it. Refuses
     /// to replace an existing file.
     Keygen { file: PathBuf },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// The console's admins: email, role, tenants, second factor, lockout.
+    List,
+    /// Print a new one-time code (valid 24 hours) for the admin EMAIL, and
+    /// lift their lockout. At /console/setup they choose a new password and
+    /// enrol a new second factor; until then the old ones keep working.
+    #[command(after_help = "Example:\n  sudo -u upsignon upsignon admin reset it@example.com")]
+    Reset { email: String },
 }
 
 #[derive(Debug, Subcommand)]

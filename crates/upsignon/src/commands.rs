@@ -7,7 +7,7 @@ use upsignon_config::Config;
 use upsignon_ops::{doctor, migrate, serve, standby};
 use upsignon_store::Store;
 
-use crate::cli::{Cli, Command, ConfigCommand, MigrateCommand};
+use crate::cli::{AdminCommand, Cli, Command, ConfigCommand, MigrateCommand};
 use crate::{backups, install, logging, upgrade};
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -66,6 +66,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ready_timeout,
             },
         )?,
+        Command::Admin(action) => run_admin(&config, action)?,
         Command::Backup { action, out } => backups::backup(&config, action, out)?,
         Command::Restore { file, force } => backups::restore(&config, &file, force)?,
         Command::Standby {
@@ -111,6 +112,37 @@ fn run_server(config: &Config) -> anyhow::Result<()> {
         tracing::info!("upsignon stopped");
         Ok(())
     })
+}
+
+fn run_admin(config: &Config, action: AdminCommand) -> anyhow::Result<()> {
+    let store = Store::open(&config.database(), 1)?;
+    match action {
+        AdminCommand::List => {
+            for admin in upsignon_ops::admins::list(&store)? {
+                let tenants = if admin.role == "super_admin" {
+                    "all tenants".to_string()
+                } else {
+                    admin.tenants.join(",")
+                };
+                let factor = if admin.second_factor {
+                    "TOTP"
+                } else {
+                    "no second factor yet"
+                };
+                let locked = if admin.locked { ", LOCKED" } else { "" };
+                println!(
+                    "{}  {}  {tenants}  {factor}{locked}",
+                    admin.email, admin.role
+                );
+            }
+        }
+        AdminCommand::Reset { email } => {
+            let code = upsignon_ops::admins::reset_sign_in(&store, &email)?;
+            println!("One-time code for {email} (valid 24 hours): {code}");
+            println!("Open /console/setup with it to set a new password and second factor.");
+        }
+    }
+    Ok(())
 }
 
 fn run_migrate(config: &Config, action: MigrateCommand) -> anyhow::Result<()> {

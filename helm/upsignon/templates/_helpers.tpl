@@ -94,6 +94,9 @@ Included by every template that needs the database, so it fails early.
 {{- if and .Values.database.url (not (hasPrefix "postgres" .Values.database.url)) -}}
 {{- fail "database.url must start with postgres:// or postgresql:// (SQLite is not for Kubernetes)" -}}
 {{- end -}}
+{{- if not .Values.secretsKey.existingSecret -}}
+{{- fail "secretsKey.existingSecret is required: a Secret whose key secretsKey.existingSecretKey holds the 32-byte secrets key in base64 (create it once, keep a copy: docs/kubernetes.md)" -}}
+{{- end -}}
 {{- if and (eq .Values.tls.mode "files") (not .Values.tls.existingSecret) -}}
 {{- fail "tls.mode=files needs tls.existingSecret: a kubernetes.io/tls Secret with tls.crt (full chain) and tls.key" -}}
 {{- end -}}

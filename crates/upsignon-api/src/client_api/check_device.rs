@@ -5,8 +5,8 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
-use upsignon_domain::{DeviceStatus, TenantPolicy};
 use upsignon_domain::enrolment::check_code;
+use upsignon_domain::{DeviceStatus, TenantPolicy};
 use upsignon_store::queries::devices;
 
 use super::ApiError;

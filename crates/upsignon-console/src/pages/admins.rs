@@ -37,7 +37,9 @@ async fn list_page(
             let slugs = admins::tenant_slugs(conn, &other.id)?;
             let visible = admin.is_super()
                 || other.id == admin.admin.id
-                || admins::tenant_ids(conn, &other.id)?.iter().any(|t| admin.may_manage(t));
+                || admins::tenant_ids(conn, &other.id)?
+                    .iter()
+                    .any(|t| admin.may_manage(t));
             if visible {
                 rows.push((other, slugs));
             }
@@ -129,10 +131,18 @@ pub async fn invite(
         if admins::find_by_email(conn, email.as_str())?.is_some() {
             return Ok(Err(format!("{} is an admin already.", email.as_str())));
         }
-        let role = if form.role == SUPER_ADMIN { SUPER_ADMIN } else { TENANT_ADMIN };
+        let role = if form.role == SUPER_ADMIN {
+            SUPER_ADMIN
+        } else {
+            TENANT_ADMIN
+        };
         let tenant = match (role, form.tenant.as_deref()) {
-            (TENANT_ADMIN, Some(slug)) => Some(tenants::find_by_slug(conn, slug)?.ok_or(ConsoleError::NotFound)?),
-            (TENANT_ADMIN, None) => return Ok(Err("Choose the tenant this admin manages.".to_string())),
+            (TENANT_ADMIN, Some(slug)) => {
+                Some(tenants::find_by_slug(conn, slug)?.ok_or(ConsoleError::NotFound)?)
+            }
+            (TENANT_ADMIN, None) => {
+                return Ok(Err("Choose the tenant this admin manages.".to_string()));
+            }
             _ => None,
         };
         let now = now_ms();
@@ -164,7 +174,14 @@ pub async fn invite(
                     created_at: now,
                 },
             )?;
-            audit::record(conn, &admin, tenant.as_ref().map(|t| t.id.as_str()), "admin.invite", Some(&row.email), Some(role.to_string()))
+            audit::record(
+                conn,
+                &admin,
+                tenant.as_ref().map(|t| t.id.as_str()),
+                "admin.invite",
+                Some(&row.email),
+                Some(role.to_string()),
+            )
         })?;
         Ok(Ok(row.email))
     })

@@ -74,9 +74,11 @@ fn parse_pattern(raw: &str) -> Result<String, String> {
         Some(domain) => format!("x@{domain}"),
         None => raw.clone(),
     };
-    Email::parse(&check)
-        .map(|_| raw)
-        .map_err(|e| format!("{e}. Type an address such as user@example.com, or *@example.com for a whole domain."))
+    Email::parse(&check).map(|_| raw).map_err(|e| {
+        format!(
+            "{e}. Type an address such as user@example.com, or *@example.com for a whole domain."
+        )
+    })
 }
 
 #[derive(Deserialize)]
@@ -108,7 +110,14 @@ pub async fn add(
         let id = uuid::Uuid::new_v4().to_string();
         upsignon_store::Store::transaction_on(conn, |conn| {
             users::allow_pattern(conn, &id, &tenant.id, &pattern, now_ms())?;
-            audit::record(conn, &admin, Some(&tenant.id), "allowed_email.add", Some(&pattern), None)
+            audit::record(
+                conn,
+                &admin,
+                Some(&tenant.id),
+                "allowed_email.add",
+                Some(&pattern),
+                None,
+            )
         })?;
         Ok(Ok(()))
     })
@@ -140,7 +149,14 @@ pub async fn remove(
             .ok_or(ConsoleError::NotFound)?;
         upsignon_store::Store::transaction_on(conn, |conn| {
             users::remove_allowed_email(conn, &tenant.id, &pattern.id)?;
-            audit::record(conn, &admin, Some(&tenant.id), "allowed_email.remove", Some(&pattern.pattern), None)
+            audit::record(
+                conn,
+                &admin,
+                Some(&tenant.id),
+                "allowed_email.remove",
+                Some(&pattern.pattern),
+                None,
+            )
         })?;
         Ok(format!("/console/t/{}/allowed-emails", tenant.slug))
     })

@@ -108,14 +108,26 @@ pub async fn approve_device(
     guard::check_form(&req, &form.csrf)?;
     let back = guard::signed_in(&req, &console, move |conn, admin| {
         let tenant = admin.tenant(conn, &slug)?;
-        let device = devices::find_in_tenant(conn, &tenant.id, &device_id)?
-            .ok_or(ConsoleError::NotFound)?;
+        let device =
+            devices::find_in_tenant(conn, &tenant.id, &device_id)?.ok_or(ConsoleError::NotFound)?;
         let status = DeviceStatus::parse(&device.status).ok_or(ConsoleError::NotFound)?;
         if status.transition(DeviceStatus::Authorized).is_ok() {
             upsignon_store::Store::transaction_on(conn, |conn| {
                 devices::delete_code(conn, &device.id)?;
-                devices::set_status(conn, &device.id, DeviceStatus::Authorized.as_str(), now_ms())?;
-                audit::record(conn, &admin, Some(&tenant.id), "device.approve", Some(&device.id), Some(device.name.clone()))
+                devices::set_status(
+                    conn,
+                    &device.id,
+                    DeviceStatus::Authorized.as_str(),
+                    now_ms(),
+                )?;
+                audit::record(
+                    conn,
+                    &admin,
+                    Some(&tenant.id),
+                    "device.approve",
+                    Some(&device.id),
+                    Some(device.name.clone()),
+                )
             })?;
         }
         Ok(format!("/console/t/{}/approvals", tenant.slug))
@@ -143,10 +155,23 @@ pub async fn grant_reset(
             .ok_or(ConsoleError::NotFound)?;
         let lifetime = GRANTED_TOKEN_LIFETIME_MS;
         upsignon_store::Store::transaction_on(conn, |conn| {
-            if !recovery::grant_reset(conn, &tenant.id, &pending.id, &sha256_hex(&granted_token), now_ms() + lifetime)? {
+            if !recovery::grant_reset(
+                conn,
+                &tenant.id,
+                &pending.id,
+                &sha256_hex(&granted_token),
+                now_ms() + lifetime,
+            )? {
                 return Err(ConsoleError::NotFound);
             }
-            audit::record(conn, &admin, Some(&tenant.id), "password_reset.grant", Some(&pending.user_email), Some(pending.device_name.clone()))
+            audit::record(
+                conn,
+                &admin,
+                Some(&tenant.id),
+                "password_reset.grant",
+                Some(&pending.user_email),
+                Some(pending.device_name.clone()),
+            )
         })?;
         Ok((tenant.slug, pending))
     })
@@ -159,7 +184,10 @@ pub async fn grant_reset(
                 .await
                 .map_err(|e| ConsoleError::Internal(e.to_string()))?
                 .map_err(|e| ConsoleError::Internal(format!("cannot send the reset token: {e}")))?;
-            format!("Granted: {} received the token by email.", pending.user_email)
+            format!(
+                "Granted: {} received the token by email.",
+                pending.user_email
+            )
         }
         None => format!(
             "Granted. This server sends no email: give {} this token yourself, valid one hour: {token}",

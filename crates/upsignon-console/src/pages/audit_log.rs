@@ -8,11 +8,11 @@ use serde::Deserialize;
 use upsignon_store::queries::audit::{self, AuditFilter, AuditRow};
 use upsignon_store::queries::tenants::{self, TenantRow};
 
+use crate::Console;
 use crate::error::ConsoleError;
 use crate::guard::{self, SignedIn};
 use crate::html::format::date_time;
 use crate::html::layout::{self, page};
-use crate::Console;
 
 /// Entries shown on the page; the CSV export goes further.
 const PAGE_LIMIT: i64 = 200;
@@ -125,18 +125,30 @@ pub async fn export(
     let query = query.into_inner();
     let csv = guard::signed_in(&req, &console, move |conn, admin| {
         let (rows, visible) = search(conn, &admin, &query, EXPORT_LIMIT)?;
-        crate::audit::record(conn, &admin, None, "audit.export", None, Some(format!("{} entries", rows.len())))?;
+        crate::audit::record(
+            conn,
+            &admin,
+            None,
+            "audit.export",
+            None,
+            Some(format!("{} entries", rows.len())),
+        )?;
         Ok(to_csv(&rows, &visible))
     })
     .await?;
     Ok(HttpResponse::Ok()
         .insert_header(ContentType(mime_csv()))
-        .insert_header((CONTENT_DISPOSITION, "attachment; filename=\"upsignon-audit.csv\""))
+        .insert_header((
+            CONTENT_DISPOSITION,
+            "attachment; filename=\"upsignon-audit.csv\"",
+        ))
         .body(csv))
 }
 
 fn mime_csv() -> actix_web::mime::Mime {
-    "text/csv; charset=utf-8".parse().unwrap_or(actix_web::mime::TEXT_PLAIN_UTF_8)
+    "text/csv; charset=utf-8"
+        .parse()
+        .unwrap_or(actix_web::mime::TEXT_PLAIN_UTF_8)
 }
 
 fn to_csv(rows: &[AuditRow], tenants: &[TenantRow]) -> String {
@@ -178,7 +190,9 @@ fn url_encode(value: &str) -> String {
     value
         .bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()

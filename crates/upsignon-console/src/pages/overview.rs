@@ -5,11 +5,11 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use maud::html;
 use upsignon_store::queries::{devices, recovery, tenants};
 
+use crate::Console;
 use crate::error::ConsoleError;
 use crate::guard;
 use crate::html::layout::{self, page};
 use crate::pages::statistics;
-use crate::Console;
 
 pub async fn show(
     req: HttpRequest,

@@ -124,15 +124,40 @@ pub async fn save(
         let changes = changed_keys(&before, &policy);
         upsignon_store::Store::transaction_on(conn, |conn| {
             tenants::set_settings(conn, &tenant.id, &policy.merge_into(&tenant.settings))?;
-            audit::record(conn, &admin, Some(&tenant.id), "settings.update", Some(&tenant.slug), Some(changes.clone()))
+            audit::record(
+                conn,
+                &admin,
+                Some(&tenant.id),
+                "settings.update",
+                Some(&tenant.slug),
+                Some(changes.clone()),
+            )
         })?;
         Ok(Ok(changes))
     })
     .await?;
     match outcome {
-        Ok(changes) => settings_page(&req, &console, page_slug, Some(format!("Saved ({changes}). Apps receive the change on their next request.")), None).await,
+        Ok(changes) => {
+            settings_page(
+                &req,
+                &console,
+                page_slug,
+                Some(format!(
+                    "Saved ({changes}). Apps receive the change on their next request."
+                )),
+                None,
+            )
+            .await
+        }
         Err(problem) => {
-            let mut response = settings_page(&req, &console, page_slug, Some(format!("Not saved: {problem}.")), Some(wanted)).await?;
+            let mut response = settings_page(
+                &req,
+                &console,
+                page_slug,
+                Some(format!("Not saved: {problem}.")),
+                Some(wanted),
+            )
+            .await?;
             *response.status_mut() = actix_web::http::StatusCode::BAD_REQUEST;
             Ok(response)
         }
@@ -149,7 +174,12 @@ fn changed_keys(before: &TenantPolicy, after: &TenantPolicy) -> String {
     let changes: Vec<String> = after
         .iter()
         .filter(|(key, value)| before.get(*key) != Some(value))
-        .map(|(key, value)| format!("{key}: {} -> {value}", before.get(key).unwrap_or(&serde_json::Value::Null)))
+        .map(|(key, value)| {
+            format!(
+                "{key}: {} -> {value}",
+                before.get(key).unwrap_or(&serde_json::Value::Null)
+            )
+        })
         .collect();
     if changes.is_empty() {
         "no change".to_string()

@@ -81,7 +81,8 @@ pub async fn submit(
         let Some(admin) = admins::find_by_email(conn, form.email.trim())? else {
             return Ok(None);
         };
-        let consumed = admins::consume_sign_in_code(conn, &one_time_code::hash(&form.code), now_ms())?;
+        let consumed =
+            admins::consume_sign_in_code(conn, &one_time_code::hash(&form.code), now_ms())?;
         if consumed.as_deref() != Some(admin.id.as_str()) {
             return Ok(None);
         }
@@ -93,7 +94,15 @@ pub async fn submit(
         admins::start_second_factor(conn, &admin.id, &sealed)?;
         upsignon_store::queries::admin_sessions::delete_for_admin(conn, &admin.id)?;
         let token = session::open(conn, &admin.id, ip.clone())?;
-        audit::record_as(conn, &admin.email, ip, None, "admin.password_set", None, None)?;
+        audit::record_as(
+            conn,
+            &admin.email,
+            ip,
+            None,
+            "admin.password_set",
+            None,
+            None,
+        )?;
         Ok(Some(token))
     })
     .await?;
@@ -103,7 +112,9 @@ pub async fn submit(
         }
         return form_page(
             &req,
-            Some("This email and one-time code do not match, or the code was used or has expired (codes last 24 hours). Ask a super-admin for a new one."),
+            Some(
+                "This email and one-time code do not match, or the code was used or has expired (codes last 24 hours). Ask a super-admin for a new one.",
+            ),
             StatusCode::UNAUTHORIZED,
         );
     };
@@ -163,7 +174,10 @@ async fn totp_page(
         .render::<qrcode::render::svg::Color>()
         .min_dimensions(220, 220)
         .build();
-    let qr = qr.find("<svg").map_or(qr.as_str(), |start| &qr[start..]).to_string();
+    let qr = qr
+        .find("<svg")
+        .map_or(qr.as_str(), |start| &qr[start..])
+        .to_string();
     let page = bare_page(
         "Second factor",
         html! {
@@ -183,7 +197,10 @@ async fn totp_page(
     } else {
         StatusCode::OK
     };
-    Ok(layout::html_response(&mut HttpResponse::build(status), page))
+    Ok(layout::html_response(
+        &mut HttpResponse::build(status),
+        page,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -205,7 +222,11 @@ pub async fn totp_submit(
         if totp_enrolled(&admin.admin) {
             return Ok(true);
         }
-        let sealed = admin.admin.totp_secret.as_deref().ok_or(ConsoleError::NeedsTotp)?;
+        let sealed = admin
+            .admin
+            .totp_secret
+            .as_deref()
+            .ok_or(ConsoleError::NeedsTotp)?;
         let secret = secrets
             .open(sealed)
             .map_err(|e| ConsoleError::Internal(e.to_string()))?;
@@ -213,13 +234,27 @@ pub async fn totp_submit(
             return Ok(false);
         };
         admins::set_totp(conn, &admin.admin.id, sealed, step)?;
-        audit::record(conn, &admin, None, "admin.second_factor_enrolled", None, None)?;
+        audit::record(
+            conn,
+            &admin,
+            None,
+            "admin.second_factor_enrolled",
+            None,
+            None,
+        )?;
         Ok(true)
     })
     .await?;
     if accepted {
         Ok(redirect("/console/"))
     } else {
-        totp_page(&req, &console, Some("That code does not match. Check the time on your phone and type the current code.")).await
+        totp_page(
+            &req,
+            &console,
+            Some(
+                "That code does not match. Check the time on your phone and type the current code.",
+            ),
+        )
+        .await
     }
 }

@@ -6,11 +6,11 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use maud::html;
 use upsignon_store::queries::{shared_vaults, stats};
 
+use crate::Console;
 use crate::error::ConsoleError;
 use crate::guard;
 use crate::html::format::date_time;
 use crate::html::layout::{self, page};
-use crate::Console;
 
 pub async fn list(
     req: HttpRequest,

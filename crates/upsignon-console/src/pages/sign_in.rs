@@ -88,8 +88,10 @@ pub async fn submit(
                 minutes: (locked_until - now + 59_999) / 60_000,
             });
         }
-        let password_ok =
-            password::verify(&form.password, admin.as_ref().and_then(|a| a.password_hash.as_deref()));
+        let password_ok = password::verify(
+            &form.password,
+            admin.as_ref().and_then(|a| a.password_hash.as_deref()),
+        );
         let Some(admin) = admin.filter(|_| password_ok) else {
             if let Some(admin) = admins::find_by_email(conn, form.email.trim())? {
                 fail(conn, &admin, ip.clone(), "wrong password")?;
@@ -163,13 +165,22 @@ fn fail(
     ip: Option<String>,
     reason: &str,
 ) -> Result<(), ConsoleError> {
-    let failures = admins::record_failed_sign_in(conn, &admin.id, MAX_FAILURES, now_ms() + LOCK_MS)?;
+    let failures =
+        admins::record_failed_sign_in(conn, &admin.id, MAX_FAILURES, now_ms() + LOCK_MS)?;
     let action = if failures >= MAX_FAILURES {
         "admin.locked_out"
     } else {
         "admin.sign_in_failed"
     };
-    audit::record_as(conn, &admin.email, ip, None, action, None, Some(reason.to_string()))
+    audit::record_as(
+        conn,
+        &admin.email,
+        ip,
+        None,
+        action,
+        None,
+        Some(reason.to_string()),
+    )
 }
 
 pub fn too_many(wait_secs: u64) -> ConsoleError {

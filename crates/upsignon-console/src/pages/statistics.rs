@@ -8,12 +8,12 @@ use upsignon_store::AnyConnection;
 use upsignon_store::queries::stats::{self, StatsRow};
 use upsignon_store::queries::{shared_vaults, users};
 
+use crate::Console;
 use crate::error::ConsoleError;
 use crate::guard;
 use crate::html::chart::strength_chart;
 use crate::html::layout::{self, page};
 use crate::session::now_ms;
-use crate::Console;
 
 /// Days of history the charts show.
 pub const DAYS: usize = 30;

@@ -4,10 +4,10 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use maud::html;
 
+use crate::Console;
 use crate::error::ConsoleError;
 use crate::guard;
 use crate::html::layout::{self, page};
-use crate::Console;
 
 pub async fn show(
     req: HttpRequest,

@@ -98,7 +98,10 @@ pub async fn create(
             return Ok(Err("The name must be 1 to 100 characters.".to_string()));
         }
         if tenants::find_by_slug(conn, slug.as_str())?.is_some() {
-            return Ok(Err(format!("A tenant with the address /{}/ exists already.", slug.as_str())));
+            return Ok(Err(format!(
+                "A tenant with the address /{}/ exists already.",
+                slug.as_str()
+            )));
         }
         let row = TenantRow {
             id: uuid::Uuid::new_v4().to_string(),
@@ -110,7 +113,14 @@ pub async fn create(
             created_at: now_ms(),
         };
         tenants::insert(conn, &row)?;
-        audit::record(conn, &admin, Some(&row.id), "tenant.create", Some(&row.slug), None)?;
+        audit::record(
+            conn,
+            &admin,
+            Some(&row.id),
+            "tenant.create",
+            Some(&row.slug),
+            None,
+        )?;
         Ok(Ok(row.slug))
     })
     .await?;

@@ -98,13 +98,25 @@ pub async fn revoke_device(
     guard::check_form(&req, &form.csrf)?;
     let back = guard::signed_in(&req, &console, move |conn, admin| {
         let tenant = admin.tenant(conn, &slug)?;
-        let device = devices::find_in_tenant(conn, &tenant.id, &device_id)?
-            .ok_or(ConsoleError::NotFound)?;
+        let device =
+            devices::find_in_tenant(conn, &tenant.id, &device_id)?.ok_or(ConsoleError::NotFound)?;
         let status = DeviceStatus::parse(&device.status).ok_or(ConsoleError::NotFound)?;
         if status.transition(DeviceStatus::RevokedByAdmin).is_ok() {
             upsignon_store::Store::transaction_on(conn, |conn| {
-                devices::revoke(conn, &device.id, DeviceStatus::RevokedByAdmin.as_str(), now_ms())?;
-                audit::record(conn, &admin, Some(&tenant.id), "device.revoke", Some(&device.id), Some(device.name.clone()))
+                devices::revoke(
+                    conn,
+                    &device.id,
+                    DeviceStatus::RevokedByAdmin.as_str(),
+                    now_ms(),
+                )?;
+                audit::record(
+                    conn,
+                    &admin,
+                    Some(&tenant.id),
+                    "device.revoke",
+                    Some(&device.id),
+                    Some(device.name.clone()),
+                )
             })?;
         }
         Ok(format!("/console/t/{}/users", tenant.slug))
@@ -127,7 +139,14 @@ pub async fn delete_user(
         let user = users::find(conn, &tenant.id, &user_id)?.ok_or(ConsoleError::NotFound)?;
         upsignon_store::Store::transaction_on(conn, |conn| {
             users::delete(conn, &tenant.id, &user.id)?;
-            audit::record(conn, &admin, Some(&tenant.id), "user.delete", Some(&user.email), None)
+            audit::record(
+                conn,
+                &admin,
+                Some(&tenant.id),
+                "user.delete",
+                Some(&user.email),
+                None,
+            )
         })?;
         Ok(format!("/console/t/{}/users", tenant.slug))
     })

@@ -37,8 +37,13 @@ impl Site {
         let Some(AdminOutcome::Created { code, .. }) = made.admin else {
             panic!("the first admin is created");
         };
-        ensure_tenant_and_admin(&app.store, &TenantSlug::parse("other").unwrap(), "Other", None)
-            .unwrap();
+        ensure_tenant_and_admin(
+            &app.store,
+            &TenantSlug::parse("other").unwrap(),
+            "Other",
+            None,
+        )
+        .unwrap();
         let mut conn = app.store.connection().unwrap();
         for (slug, pattern) in [("acme", "*@acme.test"), ("other", "*@other.test")] {
             let tenant = tenants::find_by_slug(&mut conn, slug).unwrap().unwrap();
@@ -87,10 +92,7 @@ pub fn cheap_kdf() -> KdfParams {
 
 /// Creates the device's vault with password-strength counts (`weak` weak
 /// accounts out of 10) and returns the vault keys.
-pub async fn vault_with_stats(
-    device: &mut Device,
-    weak: u32,
-) -> VaultKeys {
+pub async fn vault_with_stats(device: &mut Device, weak: u32) -> VaultKeys {
     let keys = device
         .create_vault(VAULT_PASSWORD, &cheap_kdf(), b"v1", &SharingKey::generate())
         .await

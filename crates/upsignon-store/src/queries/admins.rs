@@ -138,7 +138,11 @@ pub fn for_tenant(conn: &mut AnyConnection, tenant_id: &str) -> Result<Vec<Admin
         .filter(admin_tenants::tenant_id.eq(tenant_id))
         .select(admin_tenants::admin_id);
     Ok(admins::table
-        .filter(admins::id.eq_any(granted).or(admins::role.eq("super_admin")))
+        .filter(
+            admins::id
+                .eq_any(granted)
+                .or(admins::role.eq("super_admin")),
+        )
         .order(admins::email.asc())
         .select(AdminRow::as_select())
         .load(conn)?)
@@ -249,6 +253,17 @@ pub fn start_second_factor(
         .set((
             admins::totp_secret.eq(sealed_secret),
             admins::totp_last_step.eq(None::<i64>),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Lifts a lockout and forgets failed sign-ins.
+pub fn unlock(conn: &mut AnyConnection, admin_id: &str) -> Result<(), StoreError> {
+    diesel::update(admins::table.filter(admins::id.eq(admin_id)))
+        .set((
+            admins::failed_sign_ins.eq(0),
+            admins::locked_until.eq(None::<i64>),
         ))
         .execute(conn)?;
     Ok(())

@@ -1,3 +1,4 @@
+DROP INDEX shared_vault_members_by_user;
 DROP INDEX audit_events_by_time;
 DROP INDEX admin_sessions_by_admin;
 DROP TABLE admin_sessions;

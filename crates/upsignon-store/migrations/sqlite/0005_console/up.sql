@@ -14,3 +14,5 @@ CREATE TABLE admin_sessions (
 );
 CREATE INDEX admin_sessions_by_admin ON admin_sessions (admin_id);
 CREATE INDEX audit_events_by_time ON audit_events (created_at);
+-- get-vault-data lists the shared vaults of a user on every call.
+CREATE INDEX shared_vault_members_by_user ON shared_vault_members (user_id);
