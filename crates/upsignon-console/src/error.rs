@@ -29,6 +29,10 @@ pub enum ConsoleError {
         retry_after_secs: u64,
         message: String,
     },
+    /// The item is not in a state that allows this (a revoked device
+    /// approved, a device approved before it proved its code).
+    #[error("conflict")]
+    Conflict,
     /// A form with missing or unreadable fields.
     #[error("unreadable form: {0}")]
     BadForm(String),
@@ -56,6 +60,7 @@ impl ResponseError for ConsoleError {
             Self::Forbidden | Self::Csrf => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::BadForm(_) => StatusCode::BAD_REQUEST,
+            Self::Conflict => StatusCode::CONFLICT,
             Self::TooMany { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -80,6 +85,10 @@ impl ResponseError for ConsoleError {
                 "The form was not sent from this console page, or it has expired. Reload the page and send it again.".to_string(),
             ),
             Self::TooMany { message, .. } => ("Too many attempts", message.clone()),
+            Self::Conflict => (
+                "Not possible now",
+                "This item is not in a state that allows it (for instance a device must first confirm the code it was emailed). Reload the page to see its current state.".to_string(),
+            ),
             Self::BadForm(_) => (
                 "Form incomplete",
                 "The form arrived with missing or unreadable fields. Reload the page, fill it in and send it again.".to_string(),

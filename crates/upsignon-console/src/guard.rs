@@ -97,16 +97,7 @@ pub async fn signed_in<T: Send + 'static>(
     console: &web::Data<Console>,
     work: impl FnOnce(&mut AnyConnection, SignedIn) -> Result<T, ConsoleError> + Send + 'static,
 ) -> Result<T, ConsoleError> {
-    let token = session::token(req).ok_or(ConsoleError::NotSignedIn)?;
-    let ip = client_ip(req, console);
-    run(console, move |conn| {
-        let admin = load(conn, &token, ip)?;
-        if !totp_enrolled(&admin.admin) {
-            return Err(ConsoleError::NeedsTotp);
-        }
-        work(conn, admin)
-    })
-    .await
+    with_admin(req, console, true, work).await
 }
 
 /// As [`signed_in`], for the second-factor enrolment page itself.
@@ -115,10 +106,22 @@ pub async fn signed_in_for_setup<T: Send + 'static>(
     console: &web::Data<Console>,
     work: impl FnOnce(&mut AnyConnection, SignedIn) -> Result<T, ConsoleError> + Send + 'static,
 ) -> Result<T, ConsoleError> {
+    with_admin(req, console, false, work).await
+}
+
+async fn with_admin<T: Send + 'static>(
+    req: &HttpRequest,
+    console: &web::Data<Console>,
+    require_totp: bool,
+    work: impl FnOnce(&mut AnyConnection, SignedIn) -> Result<T, ConsoleError> + Send + 'static,
+) -> Result<T, ConsoleError> {
     let token = session::token(req).ok_or(ConsoleError::NotSignedIn)?;
     let ip = client_ip(req, console);
     run(console, move |conn| {
         let admin = load(conn, &token, ip)?;
+        if require_totp && !totp_enrolled(&admin.admin) {
+            return Err(ConsoleError::NeedsTotp);
+        }
         work(conn, admin)
     })
     .await

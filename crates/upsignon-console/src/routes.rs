@@ -28,6 +28,10 @@ pub fn configure(console: web::Data<Console>) -> impl Fn(&mut web::ServiceConfig
                         .limit(16 * 1024)
                         .error_handler(|error, _| ConsoleError::BadForm(error.to_string()).into()),
                 )
+                .app_data(
+                    web::QueryConfig::default()
+                        .error_handler(|error, _| ConsoleError::BadForm(error.to_string()).into()),
+                )
                 .wrap(
                     DefaultHeaders::new()
                         .add(("Content-Security-Policy", CONTENT_SECURITY_POLICY))

@@ -5,118 +5,16 @@
 
 mod common;
 
-use common::{ADMIN, ADMIN_PASSWORD, FORM, Site, form_body, totp_code};
+use common::{
+    ADMIN, ADMIN_PASSWORD, FORM, Site, Visitor, enrolled_admin, form_body, hidden_csrf,
+    set_cookies, totp_code,
+};
 use upsignon_store::queries::{admin_sessions, admins, audit};
 use upsignon_testkit::Backend;
 
-/// A browser-like conversation: the pre-session cookie and its form token
-/// from the sign-in page, then posts with them.
-struct Visitor<'a> {
-    site: &'a Site,
-    cookies: String,
-    token: String,
-}
-
-impl<'a> Visitor<'a> {
-    async fn arrive(site: &'a Site, page: &str) -> Visitor<'a> {
-        let answer = site.http.get(site.url(page)).send().await.unwrap();
-        assert_eq!(answer.status(), 200);
-        let cookies = set_cookies(&answer);
-        let html = answer.text().await.unwrap();
-        let token = hidden_csrf(&html);
-        Visitor {
-            site,
-            cookies,
-            token,
-        }
-    }
-
-    async fn post(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
-        let mut fields = fields.to_vec();
-        fields.push(("csrf", &self.token));
-        self.site
-            .http
-            .post(self.site.url(path))
-            .header("Cookie", &self.cookies)
-            .header("Content-Type", FORM)
-            .body(form_body(&fields))
-            .send()
-            .await
-            .unwrap()
-    }
-
-    async fn sign_in(&self, password: &str, code: &str) -> reqwest::Response {
-        self.post(
-            "/console/sign-in",
-            &[("email", ADMIN), ("password", password), ("code", code)],
-        )
-        .await
-    }
-}
-
-fn set_cookies(answer: &reqwest::Response) -> String {
-    answer
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok()?.split(';').next().map(str::to_string))
-        .collect::<Vec<_>>()
-        .join("; ")
-}
-
-fn hidden_csrf(html: &str) -> String {
-    let at = html.find("name=\"csrf\" value=\"").expect("a csrf field") + 19;
-    html[at..at + 64].to_string()
-}
-
-/// Completes the first sign-in over HTTP; returns the TOTP key.
-async fn enrolled_admin(site: &Site) -> String {
-    let visitor = Visitor::arrive(site, "/console/setup").await;
-    let answer = visitor
-        .post(
-            "/console/setup",
-            &[
-                ("email", ADMIN),
-                ("code", &site.first_code),
-                ("password", ADMIN_PASSWORD),
-                ("password_again", ADMIN_PASSWORD),
-            ],
-        )
-        .await;
-    assert_eq!(answer.status(), 303);
-    let session = set_cookies(&answer);
-    let page = site
-        .http
-        .get(site.url("/console/setup/totp"))
-        .header("Cookie", &session)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let at = page.find("id=\"totp-secret\">").expect("the key") + 17;
-    let secret: String = page[at..].chars().take_while(|c| *c != '<').collect();
-    let confirm = site
-        .http
-        .post(site.url("/console/setup/totp"))
-        .header("Cookie", &session)
-        .header("Content-Type", FORM)
-        .body(form_body(&[
-            ("csrf", &hidden_csrf(&page)),
-            ("code", &totp_code(&secret, 0)),
-        ]))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(confirm.status(), 303);
-    assert_eq!(confirm.headers()["location"], "/console/");
-    secret
-}
-
 async fn five_failures_lock_the_account(backend: Backend) {
     let site = Site::new(backend);
-    let secret = enrolled_admin(&site).await;
+    let (secret, _) = enrolled_admin(&site).await;
     let visitor = Visitor::arrive(&site, "/console/sign-in").await;
     // A right password with a wrong code is a failure too.
     assert_eq!(
@@ -174,7 +72,7 @@ async fn an_address_is_limited_whatever_the_account(backend: Backend) {
 
 async fn a_code_and_its_session_work_once(backend: Backend) {
     let site = Site::new(backend);
-    let secret = enrolled_admin(&site).await;
+    let (secret, _) = enrolled_admin(&site).await;
     // The one-time code is spent.
     let visitor = Visitor::arrive(&site, "/console/setup").await;
     let again = visitor
@@ -242,6 +140,45 @@ async fn a_code_and_its_session_work_once(backend: Backend) {
     assert_eq!(after.headers()["location"], "/console/sign-in");
 }
 
+async fn a_password_alone_never_opens_the_second_factor_enrolment(backend: Backend) {
+    let site = Site::new(backend);
+    // The first sign-in sets the password; the browser leaves before the QR code.
+    let visitor = Visitor::arrive(&site, "/console/setup").await;
+    let answer = visitor
+        .post(
+            "/console/setup",
+            &[
+                ("email", ADMIN),
+                ("code", &site.first_code),
+                ("password", ADMIN_PASSWORD),
+                ("password_again", ADMIN_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(answer.status(), 303);
+    // Whoever knows the password cannot sign in to enrol their own phone.
+    let visitor = Visitor::arrive(&site, "/console/sign-in").await;
+    assert_eq!(visitor.sign_in(ADMIN_PASSWORD, "").await.status(), 401);
+    // An uppercase email is the same admin (and the same refusal).
+    let upper = visitor
+        .post(
+            "/console/sign-in",
+            &[
+                ("email", "IT@ACME.TEST"),
+                ("password", ADMIN_PASSWORD),
+                ("code", ""),
+            ],
+        )
+        .await;
+    assert_eq!(upper.status(), 401);
+    let mut conn = site.store().connection().unwrap();
+    let admin = admins::find_by_email(&mut conn, ADMIN).unwrap().unwrap();
+    assert_eq!(
+        admin.failed_sign_ins, 2,
+        "both attempts counted against the admin"
+    );
+}
+
 async fn strangers_are_sent_to_sign_in_and_headers_are_strict(backend: Backend) {
     let site = Site::new(backend);
     for page in [
@@ -289,5 +226,6 @@ upsignon_testkit::backend_tests!(
     async five_failures_lock_the_account,
     an_address_is_limited_whatever_the_account,
     a_code_and_its_session_work_once,
+    a_password_alone_never_opens_the_second_factor_enrolment,
     strangers_are_sent_to_sign_in_and_headers_are_strict
 );

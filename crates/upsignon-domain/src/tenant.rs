@@ -14,6 +14,7 @@ pub struct TenantSlugError(String);
 /// Path segments the server uses itself, which no tenant may take.
 const RESERVED: &[&str] = &[
     "health",
+    "console",
     "version",
     "metrics",
     "openapi.json",

@@ -1,6 +1,6 @@
 //! Line charts drawn as inline SVG on the server: no script, no external
-//! library, readable by screen readers through their title and the table
-//! of figures printed under each chart.
+//! library, readable by screen readers through their title and the legend
+//! with the latest figures under each chart.
 
 use maud::{Markup, html};
 use upsignon_domain::stats::StrengthCounts;

@@ -1,5 +1,5 @@
 //! Console admins: the list; super-admins invite (a one-time code, shown
-//! once and emailed when SMTP is set) and remove admins.
+//! once to the inviting super-admin) and remove admins.
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use maud::html;
@@ -32,9 +32,16 @@ async fn list_page(
     notice: Option<String>,
 ) -> Result<HttpResponse, ConsoleError> {
     let (admin, rows, all_tenants) = guard::signed_in(req, console, |conn, admin| {
+        let all_tenants = tenants::list(conn)?;
+        let visible: Vec<&str> = all_tenants
+            .iter()
+            .filter(|t| admin.may_manage(&t.id))
+            .map(|t| t.slug.as_str())
+            .collect();
         let mut rows = Vec::new();
         for other in admins::list(conn)? {
-            let slugs = admins::tenant_slugs(conn, &other.id)?;
+            let mut slugs = admins::tenant_slugs(conn, &other.id)?;
+            slugs.retain(|s| visible.contains(&s.as_str()));
             let visible = admin.is_super()
                 || other.id == admin.admin.id
                 || admins::tenant_ids(conn, &other.id)?
@@ -44,7 +51,6 @@ async fn list_page(
                 rows.push((other, slugs));
             }
         }
-        let all_tenants = tenants::list(conn)?;
         Ok((admin, rows, all_tenants))
     })
     .await?;

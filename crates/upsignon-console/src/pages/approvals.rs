@@ -11,10 +11,11 @@ use upsignon_api::proofs::{random_code, sha256_hex};
 use upsignon_domain::DeviceStatus;
 use upsignon_store::queries::{devices, recovery};
 
-use crate::error::{ConsoleError, redirect};
+use crate::error::ConsoleError;
 use crate::guard;
 use crate::html::format::date_time;
 use crate::html::layout::{self, action_button, page};
+use crate::pages::device_actions;
 use crate::pages::sign_in::CsrfForm;
 use crate::session::now_ms;
 use crate::{Console, audit};
@@ -36,9 +37,13 @@ async fn list_page(
     slug: String,
     notice: Option<String>,
 ) -> Result<HttpResponse, ConsoleError> {
+    let can_mail = console.mailer.is_some();
     let (admin, tenant, waiting, resets) = guard::signed_in(req, console, move |conn, admin| {
         let tenant = admin.tenant(conn, &slug)?;
-        let waiting = devices::waiting_for_tenant(conn, &tenant.id)?;
+        let waiting: Vec<_> = devices::waiting_for_tenant(conn, &tenant.id)?
+            .into_iter()
+            .filter(|(d, _)| !can_mail || d.status == DeviceStatus::PendingAdminApproval.as_str())
+            .collect();
         let resets = recovery::pending_for_tenant(conn, &tenant.id)?;
         Ok((admin, tenant, waiting, resets))
     })
@@ -103,37 +108,8 @@ pub async fn approve_device(
     path: web::Path<(String, String)>,
     form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, ConsoleError> {
-    let (slug, device_id) = path.into_inner();
-    let form = form.into_inner();
-    guard::check_form(&req, &form.csrf)?;
-    let back = guard::signed_in(&req, &console, move |conn, admin| {
-        let tenant = admin.tenant(conn, &slug)?;
-        let device =
-            devices::find_in_tenant(conn, &tenant.id, &device_id)?.ok_or(ConsoleError::NotFound)?;
-        let status = DeviceStatus::parse(&device.status).ok_or(ConsoleError::NotFound)?;
-        if status.transition(DeviceStatus::Authorized).is_ok() {
-            upsignon_store::Store::transaction_on(conn, |conn| {
-                devices::delete_code(conn, &device.id)?;
-                devices::set_status(
-                    conn,
-                    &device.id,
-                    DeviceStatus::Authorized.as_str(),
-                    now_ms(),
-                )?;
-                audit::record(
-                    conn,
-                    &admin,
-                    Some(&tenant.id),
-                    "device.approve",
-                    Some(&device.id),
-                    Some(device.name.clone()),
-                )
-            })?;
-        }
-        Ok(format!("/console/t/{}/approvals", tenant.slug))
-    })
-    .await?;
-    Ok(redirect(&back))
+    let to = DeviceStatus::Authorized;
+    device_actions::change(req, console, path, form, to, "/approvals").await
 }
 
 pub async fn grant_reset(

@@ -4,6 +4,7 @@ pub mod admins;
 pub mod allowed_emails;
 pub mod approvals;
 pub mod audit_log;
+pub mod device_actions;
 pub mod overview;
 pub mod settings;
 pub mod setup;

@@ -75,35 +75,39 @@ pub async fn submit(
     if let Err(problem) = password::check_new(&form.password, &form.password_again) {
         return form_page(&req, Some(&problem.to_string()), StatusCode::BAD_REQUEST);
     }
-    let hash = password::hash(&form.password).map_err(|e| ConsoleError::Internal(e.to_string()))?;
     let secrets = console.secrets.clone();
     let token = guard::run(&console, move |conn| {
-        let Some(admin) = admins::find_by_email(conn, form.email.trim())? else {
+        let email = form.email.trim().to_lowercase();
+        let Some(admin) = admins::find_by_email(conn, &email)? else {
             return Ok(None);
         };
-        let consumed =
-            admins::consume_sign_in_code(conn, &one_time_code::hash(&form.code), now_ms())?;
-        if consumed.as_deref() != Some(admin.id.as_str()) {
-            return Ok(None);
-        }
-        let secret = new_totp_secret()?;
-        let sealed = secrets
-            .seal(&secret)
-            .map_err(|e| ConsoleError::Internal(e.to_string()))?;
-        admins::set_password_hash(conn, &admin.id, &hash)?;
-        admins::start_second_factor(conn, &admin.id, &sealed)?;
-        upsignon_store::queries::admin_sessions::delete_for_admin(conn, &admin.id)?;
-        let token = session::open(conn, &admin.id, ip.clone())?;
-        audit::record_as(
-            conn,
-            &admin.email,
-            ip,
-            None,
-            "admin.password_set",
-            None,
-            None,
-        )?;
-        Ok(Some(token))
+        upsignon_store::Store::transaction_on(conn, |conn| {
+            let code = one_time_code::hash(&form.code);
+            if !admins::consume_sign_in_code_of(conn, &admin.id, &code, now_ms())? {
+                return Ok(None);
+            }
+            // Hashed only once the code is right: strangers cannot make the
+            // server spend Argon2 time.
+            let hash = password::hash(&form.password)
+                .map_err(|e| ConsoleError::Internal(e.to_string()))?;
+            let sealed = secrets
+                .seal(&new_totp_secret()?)
+                .map_err(|e| ConsoleError::Internal(e.to_string()))?;
+            admins::set_password_hash(conn, &admin.id, &hash)?;
+            admins::start_second_factor(conn, &admin.id, &sealed)?;
+            upsignon_store::queries::admin_sessions::delete_for_admin(conn, &admin.id)?;
+            let token = session::open(conn, &admin.id, ip.clone())?;
+            audit::record_as(
+                conn,
+                &admin.email,
+                ip.clone(),
+                None,
+                "admin.password_set",
+                None,
+                None,
+            )?;
+            Ok(Some(token))
+        })
     })
     .await?;
     let Some(token) = token else {

@@ -1,6 +1,7 @@
 //! Sign-in (email, password, TOTP code) and sign-out. Failures count per
 //! address (in memory) and per admin (in the database: five in a row lock
-//! the account for fifteen minutes); every outcome is audited.
+//! the account for fifteen minutes); every outcome for a known admin is
+//! audited.
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use maud::html;
@@ -13,6 +14,7 @@ use crate::guard::{self, client_ip, totp_enrolled};
 use crate::html::layout::{self, bare_page, csrf_field};
 use crate::session::{self, now_ms};
 use crate::{Console, audit, csrf, password, totp};
+use upsignon_store::AnyConnection;
 
 pub const MAX_FAILURES: i32 = 5;
 pub const LOCK_MS: i64 = 15 * 60 * 1000;
@@ -59,7 +61,7 @@ fn form_page(
 
 /// What the checks decided.
 enum Outcome {
-    SignedIn { token: String, enrolled: bool },
+    SignedIn { token: String },
     Refused,
     Locked { minutes: i64 },
 }
@@ -78,62 +80,11 @@ pub async fn submit(
     }
     let form = form.into_inner();
     let secrets = console.secrets.clone();
-    let outcome = guard::run(&console, move |conn| {
-        let now = now_ms();
-        let admin = admins::find_by_email(conn, form.email.trim())?;
-        if let Some(locked_until) = admin.as_ref().and_then(|a| a.locked_until)
-            && locked_until > now
-        {
-            return Ok(Outcome::Locked {
-                minutes: (locked_until - now + 59_999) / 60_000,
-            });
-        }
-        let password_ok = password::verify(
-            &form.password,
-            admin.as_ref().and_then(|a| a.password_hash.as_deref()),
-        );
-        let Some(admin) = admin.filter(|_| password_ok) else {
-            if let Some(admin) = admins::find_by_email(conn, form.email.trim())? {
-                fail(conn, &admin, ip.clone(), "wrong password")?;
-            }
-            return Ok(Outcome::Refused);
-        };
-        let enrolled = totp_enrolled(&admin);
-        let step = if enrolled {
-            let secret = admin
-                .totp_secret
-                .as_deref()
-                .map(|s| secrets.open(s))
-                .transpose()
-                .map_err(|e| ConsoleError::Internal(e.to_string()))?
-                .unwrap_or_default();
-            match totp::verify(&secret, &form.code, now / 1000, admin.totp_last_step) {
-                Some(step) => Some(step),
-                None => {
-                    fail(conn, &admin, ip.clone(), "wrong second-factor code")?;
-                    return Ok(Outcome::Refused);
-                }
-            }
-        } else {
-            // Not enrolled yet: the password alone opens only the enrolment page.
-            None
-        };
-        admins::record_sign_in(conn, &admin.id, step, now)?;
-        let token = session::open(conn, &admin.id, ip.clone())?;
-        audit::record_as(conn, &admin.email, ip, None, "admin.sign_in", None, None)?;
-        Ok(Outcome::SignedIn { token, enrolled })
-    })
-    .await?;
+    let outcome = guard::run(&console, move |conn| check(conn, &form, &secrets, ip)).await?;
     match outcome {
-        Outcome::SignedIn { token, enrolled } => {
-            if let Some(ip) = limiter_ip {
-                console.limiter.forget(ip);
-            }
-            let mut response = redirect(if enrolled {
-                "/console/"
-            } else {
-                "/console/setup/totp"
-            });
+        Outcome::SignedIn { token } => {
+            // The address's failures are not forgotten: the window runs out.
+            let mut response = redirect("/console/");
             response
                 .add_cookie(&session::cookie(&token))
                 .map_err(|e| ConsoleError::Internal(e.to_string()))?;
@@ -158,8 +109,74 @@ pub async fn submit(
     }
 }
 
+/// Password, then code. An admin whose second factor is not enrolled yet
+/// cannot sign in here: only the first sign-in with a one-time code opens
+/// the enrolment page (a password alone never does).
+fn check(
+    conn: &mut AnyConnection,
+    form: &SignInForm,
+    secrets: &crate::SecretBox,
+    ip: Option<String>,
+) -> Result<Outcome, ConsoleError> {
+    let now = now_ms();
+    let admin = admins::find_by_email(conn, &form.email.trim().to_lowercase())?;
+    if let Some(locked_until) = admin.as_ref().and_then(|a| a.locked_until)
+        && locked_until > now
+    {
+        return Ok(Outcome::Locked {
+            minutes: (locked_until - now + 59_999) / 60_000,
+        });
+    }
+    let password_ok = password::verify(
+        &form.password,
+        admin.as_ref().and_then(|a| a.password_hash.as_deref()),
+    );
+    let Some(admin) = admin else {
+        return Ok(Outcome::Refused);
+    };
+    if !password_ok {
+        count_failed_sign_in(conn, &admin, ip, "wrong password")?;
+        return Ok(Outcome::Refused);
+    }
+    if !totp_enrolled(&admin) {
+        count_failed_sign_in(conn, &admin, ip, "second factor not enrolled")?;
+        return Ok(Outcome::Refused);
+    }
+    let secret = admin
+        .totp_secret
+        .as_deref()
+        .map(|s| secrets.open(s))
+        .transpose()
+        .map_err(|e| ConsoleError::Internal(e.to_string()))?
+        .unwrap_or_default();
+    let step = totp::verify(&secret, &form.code, now / 1000, admin.totp_last_step);
+    upsignon_store::Store::transaction_on(conn, |conn| {
+        // A step is used once, even by two requests racing with one code.
+        let used = match step {
+            Some(step) => admins::use_totp_step(conn, &admin.id, step)?,
+            None => false,
+        };
+        if !used {
+            count_failed_sign_in(conn, &admin, ip.clone(), "wrong second-factor code")?;
+            return Ok(Outcome::Refused);
+        }
+        admins::record_sign_in(conn, &admin.id, now)?;
+        let token = session::open(conn, &admin.id, ip.clone())?;
+        audit::record_as(
+            conn,
+            &admin.email,
+            ip.clone(),
+            None,
+            "admin.sign_in",
+            None,
+            None,
+        )?;
+        Ok(Outcome::SignedIn { token })
+    })
+}
+
 /// Counts a failure against the admin and audits it.
-fn fail(
+fn count_failed_sign_in(
     conn: &mut upsignon_store::AnyConnection,
     admin: &AdminRow,
     ip: Option<String>,

@@ -14,7 +14,12 @@ pub async fn show(
     console: web::Data<Console>,
 ) -> Result<HttpResponse, ConsoleError> {
     let status = console.status.clone();
-    let admin = guard::signed_in(&req, &console, |_, admin| Ok(admin)).await?;
+    let admin = guard::signed_in(&req, &console, |_, admin| {
+        // Paths, the primary's address and fix hints are the server's, not a tenant's.
+        admin.require_super()?;
+        Ok(admin)
+    })
+    .await?;
     let lines = web::block(move || status.lines())
         .await
         .map_err(|e| ConsoleError::Internal(e.to_string()))?;

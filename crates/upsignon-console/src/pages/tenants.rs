@@ -112,15 +112,17 @@ pub async fn create(
             new_url: None,
             created_at: now_ms(),
         };
-        tenants::insert(conn, &row)?;
-        audit::record(
-            conn,
-            &admin,
-            Some(&row.id),
-            "tenant.create",
-            Some(&row.slug),
-            None,
-        )?;
+        upsignon_store::Store::transaction_on(conn, |conn| {
+            tenants::insert(conn, &row)?;
+            audit::record(
+                conn,
+                &admin,
+                Some(&row.id),
+                "tenant.create",
+                Some(&row.slug),
+                None,
+            )
+        })?;
         Ok(Ok(row.slug))
     })
     .await?;

@@ -11,8 +11,8 @@ use crate::error::{ConsoleError, redirect};
 use crate::guard;
 use crate::html::format::date_time;
 use crate::html::layout::{self, action_button, page};
+use crate::pages::device_actions;
 use crate::pages::sign_in::CsrfForm;
-use crate::session::now_ms;
 use crate::{Console, audit};
 
 /// Users shown per page of search results.
@@ -93,36 +93,8 @@ pub async fn revoke_device(
     path: web::Path<(String, String)>,
     form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, ConsoleError> {
-    let (slug, device_id) = path.into_inner();
-    let form = form.into_inner();
-    guard::check_form(&req, &form.csrf)?;
-    let back = guard::signed_in(&req, &console, move |conn, admin| {
-        let tenant = admin.tenant(conn, &slug)?;
-        let device =
-            devices::find_in_tenant(conn, &tenant.id, &device_id)?.ok_or(ConsoleError::NotFound)?;
-        let status = DeviceStatus::parse(&device.status).ok_or(ConsoleError::NotFound)?;
-        if status.transition(DeviceStatus::RevokedByAdmin).is_ok() {
-            upsignon_store::Store::transaction_on(conn, |conn| {
-                devices::revoke(
-                    conn,
-                    &device.id,
-                    DeviceStatus::RevokedByAdmin.as_str(),
-                    now_ms(),
-                )?;
-                audit::record(
-                    conn,
-                    &admin,
-                    Some(&tenant.id),
-                    "device.revoke",
-                    Some(&device.id),
-                    Some(device.name.clone()),
-                )
-            })?;
-        }
-        Ok(format!("/console/t/{}/users", tenant.slug))
-    })
-    .await?;
-    Ok(redirect(&back))
+    let to = DeviceStatus::RevokedByAdmin;
+    device_actions::change(req, console, path, form, to, "/users").await
 }
 
 pub async fn delete_user(

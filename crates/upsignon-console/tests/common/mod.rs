@@ -3,7 +3,7 @@
 //! with its first super-admin made the way `install` makes it, and a
 //! second tenant `other` with a device of its own.
 
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 use upsignon_client::crypto::{KdfParams, SharingKey, VaultKeys};
 use upsignon_client::{Device, TenantApi};
@@ -12,9 +12,24 @@ use upsignon_ops::install::{AdminOutcome, ensure_tenant_and_admin};
 use upsignon_store::queries::{tenants, users};
 use upsignon_testkit::{Backend, TestApp, spawn_app};
 
+pub use self::visitor::*;
+
 pub const ADMIN: &str = "it@acme.test";
 pub const ADMIN_PASSWORD: &str = "console password 1";
 pub const VAULT_PASSWORD: &str = "correct horse battery staple";
+
+/// A signed-in console page as text, for its forms' token.
+pub async fn page(site: &Site, path: &str, cookie: &str) -> String {
+    site.http
+        .get(site.url(path))
+        .header("Cookie", cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
 
 pub struct Site {
     pub app: TestApp,
@@ -26,7 +41,19 @@ pub struct Site {
 
 impl Site {
     pub fn new(backend: Backend) -> Site {
-        let app = spawn_app(backend);
+        Self::on(spawn_app(backend))
+    }
+
+    /// With SMTP (a real listener on loopback), kept in `mail`.
+    pub fn with_smtp(backend: Backend, mail: &upsignon_testkit::SmtpSink) -> Site {
+        let url = mail.url();
+        Self::on(upsignon_testkit::spawn_app_with(backend, |config| {
+            config.smtp_url = Some(upsignon_config::Secret::new(url));
+            config.smtp_from = Some("upsignon@example.com".to_string());
+        }))
+    }
+
+    fn on(app: TestApp) -> Site {
         let made = ensure_tenant_and_admin(
             &app.store,
             &TenantSlug::parse("acme").unwrap(),
@@ -144,3 +171,113 @@ pub fn form_body(pairs: &[(&str, &str)]) -> String {
 }
 
 pub const FORM: &str = "application/x-www-form-urlencoded";
+
+mod visitor {
+    use super::*;
+
+    /// A browser-like conversation: the pre-session cookie and its form token
+    /// from the sign-in page, then posts with them.
+    pub struct Visitor<'a> {
+        site: &'a Site,
+        cookies: String,
+        token: String,
+    }
+
+    impl<'a> Visitor<'a> {
+        pub async fn arrive(site: &'a Site, page: &str) -> Visitor<'a> {
+            let answer = site.http.get(site.url(page)).send().await.unwrap();
+            assert_eq!(answer.status(), 200);
+            let cookies = set_cookies(&answer);
+            let html = answer.text().await.unwrap();
+            let token = hidden_csrf(&html);
+            Visitor {
+                site,
+                cookies,
+                token,
+            }
+        }
+
+        pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+            let mut fields = fields.to_vec();
+            fields.push(("csrf", &self.token));
+            self.site
+                .http
+                .post(self.site.url(path))
+                .header("Cookie", &self.cookies)
+                .header("Content-Type", FORM)
+                .body(form_body(&fields))
+                .send()
+                .await
+                .unwrap()
+        }
+
+        pub async fn sign_in(&self, password: &str, code: &str) -> reqwest::Response {
+            self.post(
+                "/console/sign-in",
+                &[("email", ADMIN), ("password", password), ("code", code)],
+            )
+            .await
+        }
+    }
+
+    pub fn set_cookies(answer: &reqwest::Response) -> String {
+        answer
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok()?.split(';').next().map(str::to_string))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    pub fn hidden_csrf(html: &str) -> String {
+        let at = html.find("name=\"csrf\" value=\"").expect("a csrf field") + 19;
+        html[at..at + 64].to_string()
+    }
+
+    /// Completes the first sign-in over HTTP; returns the TOTP key and the
+    /// session cookie (signed in, second factor enrolled).
+    pub async fn enrolled_admin(site: &Site) -> (String, String) {
+        let visitor = Visitor::arrive(site, "/console/setup").await;
+        let answer = visitor
+            .post(
+                "/console/setup",
+                &[
+                    ("email", ADMIN),
+                    ("code", &site.first_code),
+                    ("password", ADMIN_PASSWORD),
+                    ("password_again", ADMIN_PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(answer.status(), 303);
+        let session = set_cookies(&answer);
+        let page = site
+            .http
+            .get(site.url("/console/setup/totp"))
+            .header("Cookie", &session)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let at = page.find("id=\"totp-secret\">").expect("the key") + 17;
+        let secret: String = page[at..].chars().take_while(|c| *c != '<').collect();
+        let confirm = site
+            .http
+            .post(site.url("/console/setup/totp"))
+            .header("Cookie", &session)
+            .header("Content-Type", FORM)
+            .body(form_body(&[
+                ("csrf", &hidden_csrf(&page)),
+                ("code", &totp_code(&secret, 0)),
+            ]))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(confirm.status(), 303);
+        assert_eq!(confirm.headers()["location"], "/console/");
+        (secret, session)
+    }
+}

@@ -92,7 +92,31 @@ pub fn consume_sign_in_code(
     code_hash: &str,
     now_ms: i64,
 ) -> Result<Option<String>, StoreError> {
-    let row: Option<SignInCodeRow> = admin_sign_in_codes::table
+    consume_code(conn, None, code_hash, now_ms)
+}
+
+/// As [`consume_sign_in_code`], only for a code of `admin_id` (a code typed
+/// with another admin's email is left unused).
+pub fn consume_sign_in_code_of(
+    conn: &mut AnyConnection,
+    admin_id: &str,
+    code_hash: &str,
+    now_ms: i64,
+) -> Result<bool, StoreError> {
+    Ok(consume_code(conn, Some(admin_id), code_hash, now_ms)?.is_some())
+}
+
+fn consume_code(
+    conn: &mut AnyConnection,
+    admin_id: Option<&str>,
+    code_hash: &str,
+    now_ms: i64,
+) -> Result<Option<String>, StoreError> {
+    let mut query = admin_sign_in_codes::table.into_boxed();
+    if let Some(admin_id) = admin_id {
+        query = query.filter(admin_sign_in_codes::admin_id.eq(admin_id.to_string()));
+    }
+    let row: Option<SignInCodeRow> = query
         .filter(admin_sign_in_codes::code_hash.eq(code_hash))
         .filter(admin_sign_in_codes::used_at.is_null())
         .filter(admin_sign_in_codes::expires_at.gt(now_ms))
@@ -211,12 +235,27 @@ pub fn record_failed_sign_in(
     Ok(failures)
 }
 
-/// A successful sign-in: failures forgotten, the TOTP step (when a code
-/// was given) used up.
+/// Uses up a TOTP time step: false when this step or a later one was used
+/// already (a concurrent sign-in with the same code got there first).
+pub fn use_totp_step(
+    conn: &mut AnyConnection,
+    admin_id: &str,
+    step: i64,
+) -> Result<bool, StoreError> {
+    let used = diesel::update(
+        admins::table
+            .filter(admins::id.eq(admin_id))
+            .filter(admins::totp_last_step.lt(step)),
+    )
+    .set(admins::totp_last_step.eq(step))
+    .execute(conn)?;
+    Ok(used == 1)
+}
+
+/// A successful sign-in: failures forgotten.
 pub fn record_sign_in(
     conn: &mut AnyConnection,
     admin_id: &str,
-    totp_step: Option<i64>,
     now: i64,
 ) -> Result<(), StoreError> {
     diesel::update(admins::table.filter(admins::id.eq(admin_id)))
@@ -226,11 +265,6 @@ pub fn record_sign_in(
             admins::last_sign_in_at.eq(now),
         ))
         .execute(conn)?;
-    if let Some(step) = totp_step {
-        diesel::update(admins::table.filter(admins::id.eq(admin_id)))
-            .set(admins::totp_last_step.eq(step))
-            .execute(conn)?;
-    }
     Ok(())
 }
 

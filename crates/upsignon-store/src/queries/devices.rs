@@ -261,3 +261,23 @@ pub fn find_in_tenant(
         .first(conn)
         .optional()?)
 }
+
+/// Authorises the device if its status is still `from`; false otherwise.
+pub fn authorize_if_status(
+    conn: &mut AnyConnection,
+    device_id: &str,
+    from: &str,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let changed = diesel::update(
+        devices::table
+            .filter(devices::id.eq(device_id))
+            .filter(devices::status.eq(from)),
+    )
+    .set((
+        devices::status.eq("AUTHORIZED"),
+        devices::authorized_at.eq(Some(now)),
+    ))
+    .execute(conn)?;
+    Ok(changed == 1)
+}
