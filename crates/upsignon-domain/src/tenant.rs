@@ -64,6 +64,7 @@ mod tests {
             "acme-",
             "ac me",
             "health",
+            "console",
             "a/b",
             &"x".repeat(65),
         ] {
