@@ -12,7 +12,7 @@ mod audit;
 mod csrf;
 mod error;
 mod guard;
-mod html;
+pub mod html;
 mod limiter;
 pub mod one_time_code;
 mod pages;

@@ -39,13 +39,6 @@ impl FailureLimiter {
         }
         entry.0 += 1;
     }
-
-    pub fn forget(&self, ip: IpAddr) {
-        self.failures
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&ip);
-    }
 }
 
 #[cfg(test)]
@@ -63,7 +56,5 @@ mod tests {
         limiter.record_failure(ip);
         assert!(limiter.blocked(ip).is_some());
         assert_eq!(limiter.blocked("192.0.2.2".parse().unwrap()), None);
-        limiter.forget(ip);
-        assert_eq!(limiter.blocked(ip), None);
     }
 }

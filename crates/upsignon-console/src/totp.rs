@@ -86,16 +86,7 @@ pub fn from_base32(text: &str) -> Option<Vec<u8>> {
 
 /// What an authenticator app scans: `otpauth://totp/ISSUER:ACCOUNT?...`.
 pub fn enrolment_uri(issuer: &str, account: &str, secret: &[u8]) -> String {
-    let encode = |s: &str| -> String {
-        s.bytes()
-            .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                    (b as char).to_string()
-                }
-                _ => format!("%{b:02X}"),
-            })
-            .collect()
-    };
+    let encode = crate::html::format::percent_encode;
     format!(
         "otpauth://totp/{}:{}?secret={}&issuer={}&algorithm=SHA1&digits={DIGITS}&period={STEP_SECS}",
         encode(issuer),

@@ -27,6 +27,20 @@ pub fn date(ms: i64) -> String {
         .unwrap_or_else(|| "-".to_string())
 }
 
+/// Percent-encodes everything but RFC 3986's unreserved characters (for
+/// query strings, form bodies and `otpauth://` URIs).
+pub fn percent_encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -36,5 +50,10 @@ mod tests {
         assert_eq!(date_time(Some(1_763_800_000_000)), "2025-11-22 08:26 UTC");
         assert_eq!(date_time(None), "-");
         assert_eq!(date(1_763_800_000_000), "2025-11-22");
+    }
+
+    #[test]
+    fn only_unreserved_characters_stay_as_they_are() {
+        assert_eq!(percent_encode("a b@c~d"), "a%20b%40c~d");
     }
 }

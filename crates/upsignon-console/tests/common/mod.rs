@@ -153,16 +153,7 @@ pub fn totp_code(secret_base32: &str, offset: i64) -> String {
 
 /// `application/x-www-form-urlencoded` text of the pairs.
 pub fn form_body(pairs: &[(&str, &str)]) -> String {
-    let encode = |s: &str| -> String {
-        s.bytes()
-            .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                    (b as char).to_string()
-                }
-                _ => format!("%{b:02X}"),
-            })
-            .collect()
-    };
+    let encode = upsignon_console::html::format::percent_encode;
     pairs
         .iter()
         .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
