@@ -12,6 +12,16 @@ B = {"type": "boolean"}
 NS = {"type": ["string", "null"]}
 NI = {"type": ["integer", "null"]}
 ANY_OBJ = {"type": "object"}
+U32 = {"type": "integer", "minimum": 0, "maximum": 4294967295}
+EMAIL = {"type": "string", "format": "email"}
+# A name the server trims, then wants 1 to 128 characters of.
+NAME = {"type": "string", "minLength": 1, "maxLength": 128, "pattern": "\\S"}
+NNAME = {**NAME, "type": ["string", "null"]}
+LEVEL = {"type": "string", "enum": ["reader", "editor", "owner"]}
+# Standard base64 of the 32 bytes of an Ed25519 public key.
+PUBLIC_KEY = {"type": "string", "pattern": "^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$",
+              "description": "An Ed25519 public key, standard base64 (44 characters)."}
+APP_EVENTS = ["csv_export", "vault_unlocked", "password_copied", "autofill_used", "master_password_changed"]
 
 
 def obj(required, optional=None):
@@ -24,13 +34,18 @@ def arr(items):
     return {"type": "array", "items": items}
 
 
-DEVICE = {"userEmail": S, "deviceId": S}
+def nullable(schema):
+    """An optional field the server also takes as null."""
+    return {**schema, "type": [schema["type"], "null"]}
+
+
+DEVICE = {"userEmail": EMAIL, "deviceId": S}
 SIGNED = {"deviceChallengeResponse": S}
 KDF = obj({"algorithm": S, "memoryKib": I, "iterations": I, "salt": S})
 SHARED = obj({"id": S, "name": S, "encryptedData": S, "version": I, "updatedAt": I,
-              "encryptedKey": S, "accessLevel": S})
-DETAILS = obj({"accounts": arr(obj({"id": S, "urls": arr(S)}, {"login": NS}))})
-STATS = obj({k: I for k in ["nbAccounts", "nbCodes", "nbAccountsStrong", "nbAccountsMedium",
+              "encryptedKey": S, "accessLevel": LEVEL})
+DETAILS = obj({"accounts": {**arr(obj({"id": S, "urls": arr(S)}, {"login": NS})), "maxItems": 5000}})
+STATS = obj({k: U32 for k in ["nbAccounts", "nbCodes", "nbAccountsStrong", "nbAccountsMedium",
                             "nbAccountsWeak", "nbAccountsWithDuplicatedPassword",
                             "nbAccountsWithNoPassword"]})
 DEVICE_ITEM = obj({"deviceId": S, "deviceName": S, "osFamily": S, "status": S, "createdAt": I,
@@ -47,19 +62,22 @@ ROUTES = [
     ("url-list", "The tenant's company URLs for autofill.", "session", None,
      {"200": obj({"urlList": arr(ANY_OBJ)})}, ["401"]),
     ("request-device-access", "A device asks for access; a code is emailed.", None,
-     obj({**DEVICE, "devicePublicKey": S, "deviceName": S, "osFamily": S},
+     obj({**DEVICE, "deviceId": {"type": "string", "minLength": 1, "maxLength": 128},
+          "devicePublicKey": PUBLIC_KEY, "deviceName": {"type": "string", "minLength": 1, "maxLength": 128},
+          "osFamily": {"type": "string", "minLength": 1, "maxLength": 32}},
          {"deviceType": NS, "osNameAndVersion": NS, "appVersion": NS}),
      {"200": obj({"authorizationStatus": {"type": "string",
                                           "enum": ["MAIL_SENT", "PENDING_APPROVAL", "AUTHORIZED"]}})},
-     ["403", "500"]),
+     ["403", "429", "500"]),
     ("check-device", "The device signs a challenge and gives the emailed code.", "device", 
      obj({**DEVICE, "deviceValidationCode": S}, {"deviceChallengeResponse": NS}),
-     {"200": obj({"authorizationStatus": S})}, ["401", "403"]),
+     {"200": obj({"authorizationStatus": {"type": "string", "enum": ["AUTHORIZED", "PENDING_ADMIN_APPROVAL"]}})},
+     ["401", "403", "429"]),
     ("get-authentication-challenges", "A device challenge, the password challenge and the KDF settings.", None,
-     obj(DEVICE), {"200": obj({"deviceChallenge": S, "passwordChallenge": S, "kdf": KDF})}, ["403"]),
+     obj(DEVICE), {"200": obj({"deviceChallenge": S, "passwordChallenge": S, "kdf": KDF})}, ["403", "429"]),
     ("authenticate", "Signed challenge and password answer give a session.", "device",
      obj({**DEVICE, **SIGNED, "passwordChallengeResponse": S}),
-     {"200": obj({"deviceSession": S, "expiresInSecs": I})}, ["401", "403"]),
+     {"200": obj({"deviceSession": S, "expiresInSecs": I})}, ["401", "403", "429"]),
     ("disconnect", "Ends the session.", "session", None, {"204": None}, ["401"]),
     ("add-new-data", "Creates the user's vault and opens a session.", "device",
      obj({**DEVICE, **SIGNED, "newEncryptedData": S, "kdf": ANY_OBJ, "passwordChallenge": S,
@@ -69,56 +87,60 @@ ROUTES = [
      {"200": obj({"encryptedData": S, "version": I, "updatedAt": I, "offlineMode": B,
                   "csvExport": B, "sharedVaults": arr(SHARED)}), "304": None}, ["401", "403"]),
     ("update-vault-data", "Writes the vault if the version read is current.", "session",
-     obj({"newEncryptedData": S, "version": I}, {"vaultStats": STATS}),
+     obj({"newEncryptedData": S, "version": I}, {"vaultStats": nullable(STATS)}),
      {"200": obj({"version": I})}, ["401", "403", "409"]),
     ("get-authorized-devices", "The user's devices.", "session", None,
      {"200": obj({"devices": arr(DEVICE_ITEM)})}, ["401"]),
     ("rename-device", "Renames one of the user's devices.", "session",
-     obj({"deviceToRename": S, "newName": S}), {"204": None}, ["401", "403"]),
+     obj({"deviceToRename": S, "newName": NAME}), {"204": None}, ["401", "403"]),
     ("revoke-device", "Revokes one of the user's devices.", "session",
      obj({"deviceToDelete": S}), {"204": None}, ["401", "403"]),
     ("update-device-metadata", "The device reports its name, OS and app version.", "device",
-     obj(DEVICE, {"deviceChallengeResponse": NS, "deviceName": NS, "osNameAndVersion": NS, "appVersion": NS}),
+     obj(DEVICE, {"deviceChallengeResponse": NS, "deviceName": NNAME, "osNameAndVersion": NNAME,
+                  "appVersion": NNAME}),
      {"204": None}, ["401", "403"]),
     ("delete-account", "Deletes the user and everything of theirs.", "session", None,
      {"204": None}, ["401", "403"]),
     ("log-event", "Reports an event to the tenant's audit log.", "session",
-     obj({"event": S}, {"details": NS}), {"204": None}, ["401"]),
+     obj({"event": {"type": "string", "enum": APP_EVENTS}}, {"details": {**NS, "maxLength": 500}}),
+     {"204": None}, ["401"]),
     ("backup-password", "Stores devices' own encrypted password copies.", "session",
      obj({"backups": arr(obj({"deviceId": S, "encryptedPassword": S}))}), {"204": None}, ["401", "403"]),
     ("request-password-reset", "Asks to get the password copy back.", "device",
      obj(DEVICE, {"deviceChallengeResponse": NS}),
      {"200": obj({"resetStatus": {"type": "string", "enum": ["mail_sent", "pending_admin_check"]}})},
-     ["401", "403", "500"]),
+     ["401", "403", "429", "500"]),
     ("get-password-backup", "The device's password copy, with a granted reset's token.", "device",
      obj({**DEVICE, "resetToken": S}, {"deviceChallengeResponse": NS}),
-     {"200": obj({"encryptedPasswordBackup": S})}, ["401", "403"]),
+     {"200": obj({"encryptedPasswordBackup": S})}, ["401", "403", "429"]),
     ("create-shared-vault", "Creates a shared vault; the caller is its owner.", "session",
-     obj({"sharedVaultName": S, "encryptedData": S, "encryptedSharedVaultKey": S},
-         {"contentDetails": DETAILS}),
+     obj({"sharedVaultName": NAME, "encryptedData": S, "encryptedSharedVaultKey": S},
+         {"contentDetails": nullable(DETAILS)}),
      {"200": obj({"sharedVaultId": S, "version": I})}, ["401"]),
     ("get-shared-vault-data", "A shared vault, for a member.", "session",
      obj({"sharedVaultId": S}), {"200": obj({"sharedVault": SHARED})}, ["401", "403"]),
     ("update-shared-vault-data", "Writes a shared vault (editor or owner) if the version is current.", "session",
      obj({"sharedVaultId": S, "newEncryptedData": S, "version": I},
-         {"contentDetails": DETAILS, "vaultStats": STATS}),
+         {"contentDetails": nullable(DETAILS), "vaultStats": nullable(STATS)}),
      {"200": obj({"version": I})}, ["401", "403", "409"]),
     ("rename-shared-vault", "Renames a shared vault (owner).", "session",
-     obj({"sharedVaultId": S, "newName": S}), {"204": None}, ["401", "403"]),
+     obj({"sharedVaultId": S, "newName": NAME}), {"204": None}, ["401", "403"]),
     ("delete-shared-vault", "Deletes a shared vault (owner).", "session",
      obj({"sharedVaultId": S}), {"204": None}, ["401", "403"]),
     ("get-recipient-public-key", "A colleague's id and public sharing key.", "session",
-     obj({"emailAddress": S}), {"200": obj({"id": S, "publicKey": S})}, ["401", "403"]),
+     obj({"emailAddress": EMAIL}), {"200": obj({"id": S, "publicKey": S})}, ["401", "403"]),
     ("get-matching-email-addresses-for-sharing", "Colleagues' addresses starting with a prefix.", "session",
-     obj({"emailAddressSearch": S}), {"200": obj({"emails": arr(S)})}, ["401"]),
+     # At least 3 characters once trimmed.
+     obj({"emailAddressSearch": {"type": "string", "minLength": 3, "pattern": "\\S[\\s\\S]+\\S"}}),
+     {"200": obj({"emails": arr(S)})}, ["401"]),
     ("add-recipient-to-shared-vault", "Shares a vault with a colleague (owner).", "session",
-     obj({"sharedVaultId": S, "recipientId": S, "encryptedSharedVaultKey": S, "accessLevel": S}),
+     obj({"sharedVaultId": S, "recipientId": S, "encryptedSharedVaultKey": S, "accessLevel": LEVEL}),
      {"204": None}, ["401", "403"]),
     ("get-recipients-for-shared-vault", "A shared vault's members (members only).", "session",
      obj({"sharedVaultId": S}),
-     {"200": obj({"recipients": arr(obj({"id": S, "email": S, "accessLevel": S}))})}, ["401", "403"]),
+     {"200": obj({"recipients": arr(obj({"id": S, "email": S, "accessLevel": LEVEL}))})}, ["401", "403"]),
     ("update-recipient-rights-on-shared-vault", "Changes a member's right (owner).", "session",
-     obj({"sharedVaultId": S, "recipientId": S, "accessLevel": S}), {"204": None}, ["401", "403"]),
+     obj({"sharedVaultId": S, "recipientId": S, "accessLevel": LEVEL}), {"204": None}, ["401", "403"]),
     ("remove-recipient-from-shared-vault", "Removes a member (owner, or the member themself).", "session",
      obj({"sharedVaultId": S, "recipientId": S}), {"204": None}, ["401", "403"]),
 ]
@@ -132,15 +154,25 @@ ERROR_TEXT = {
     "410": "The tenant moved; `newUrl` says where.",
     "413": "Body too large.",
     "415": "Not JSON.",
+    "429": "Too many attempts from this address or on this account: retry after `Retry-After` seconds "
+           "(`retryAfterSecs`).",
     "500": "Internal error (or mail not sent); details only in the server's log.",
-    "503": "Maintenance or standby: retry later (`Retry-After`), keep working offline.",
+    "503": "Maintenance, standby, database unreachable or request timed out (`reason`): retry later "
+           "(`Retry-After`), keep working offline.",
 }
 
 
-def response(schema, description):
-    if schema is None:
-        return {"description": description}
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
+RETRY_AFTER = {"Retry-After": {"required": True, "schema": {"type": "string"},
+                               "description": "Seconds to wait before retrying."}}
+
+
+def response(schema, description, headers=None):
+    answer = {"description": description}
+    if headers:
+        answer["headers"] = headers
+    if schema is not None:
+        answer["content"] = {"application/json": {"schema": schema}}
+    return answer
 
 
 def operation(route, summary, auth, request, successes, errors):
@@ -149,17 +181,22 @@ def operation(route, summary, auth, request, successes, errors):
         "summary": summary,
         "parameters": [{"name": "tenant", "in": "path", "required": True, "schema": S,
                         "description": "The tenant's name in URLs."}],
-        "requestBody": {
-            "required": request is not None,
-            "content": {"application/json": {"schema": request or {"type": "object"}}},
-        },
         "responses": {},
     }
+    # A route without a request schema reads no body: whatever is sent is ignored.
+    if request is not None:
+        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": request}}}
+    if route == "get-vault-data":
+        op["parameters"].append({"name": "If-None-Match", "in": "header", "required": False, "schema": S,
+                                 "description": "The ETag of the last answer: 304 while it is current."})
     if auth == "session":
         op["security"] = [{"session": []}]
     for status, schema in successes.items():
         text = {"200": "OK.", "204": "Done, no body.", "304": "Unchanged since the ETag sent."}[status]
         op["responses"][status] = response(schema, text)
+        if route == "get-vault-data":
+            op["responses"][status]["headers"] = {"ETag": {"required": True, "schema": S, "description":
+                                                           "Changes when the vault or one of its shared vaults does."}}
     for status in sorted(set(errors) | {"400", "404", "410", "413", "415", "503"}):
         op["responses"][status] = {"$ref": f"#/components/responses/E{status}"}
     return {"post": op}
@@ -173,7 +210,8 @@ def health():
         "/health/ready": {"get": {"operationId": "health-ready",
                                    "summary": "Ready to serve (database, schema, not maintenance, not standby).",
                                    "responses": {"200": response(ready, "Ready."),
-                                                 "503": response(ready, "Not ready, with `reason`.")}}},
+                                                 "503": response(ready, "Not ready, with `reason`.",
+                                                                 RETRY_AFTER)}}},
         "/version": {"get": {"operationId": "version", "summary": "Server version and schema.",
                               "responses": {"200": response(obj({"version": S}, {"schema": NS}), "Version.")}}},
     }
@@ -185,7 +223,7 @@ def document():
         paths[f"/{{tenant}}/api2/{route}"] = operation(route, summary, auth, request, successes, errors)
     paths.update(health())
     error = obj({"error": S}, {"detail": S, "currentVersion": I, "newUrl": NS, "reason": S,
-                               "deviceChallenge": S})
+                               "deviceChallenge": S, "retryAfterSecs": I})
     return {
         "openapi": "3.1.0",
         "info": {"title": "UpSignOn PRO server client API", "version": "0.1.0",
@@ -195,7 +233,8 @@ def document():
             "securitySchemes": {"session": {"type": "http", "scheme": "bearer",
                                             "description": "The deviceSession from authenticate or add-new-data."}},
             "schemas": {"Error": error},
-            "responses": {f"E{code}": response({"$ref": "#/components/schemas/Error"}, text)
+            "responses": {f"E{code}": response({"$ref": "#/components/schemas/Error"}, text,
+                                               RETRY_AFTER if code in ("429", "503") else None)
                           for code, text in ERROR_TEXT.items()},
         },
     }

@@ -1,15 +1,20 @@
 //! Owns the HTTP surface: the actix-web application (health, version, the
 //! client API under `/{tenant}/api2/`, the primary's replication endpoint,
 //! the standby gate), TLS set-up with rustls, request logging with the
-//! client IP, body limits, timeouts and security headers. Handlers parse,
+//! client IP, body limits, JSON depth limits, timeouts, rate limits on
+//! sign-in style routes, security headers, Prometheus metrics and the
+//! hook for opt-in error reports. Handlers parse,
 //! call the store or the domain, and answer; they never hold SQL and never
 //! send internal error text to a client.
 
 pub mod client_api;
 mod client_ip;
 mod health;
+mod json_depth;
 pub mod mail;
+pub mod metrics;
 pub mod proofs;
+pub mod rate_limit;
 pub mod replication;
 mod request_log;
 pub mod role;
@@ -20,6 +25,7 @@ pub mod tls;
 pub use client_ip::client_ip;
 pub use health::OPENAPI;
 pub use mail::{MailMessage, Mailer};
+pub use metrics::{BackupFigures, BackupSource};
 pub use replication::{Replication, SnapshotSource};
 pub use role::{ServerRole, StandbyReport};
 pub use server::{AppContext, ExtraRoutes, Services, start};

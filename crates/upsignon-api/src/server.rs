@@ -5,16 +5,18 @@ use std::time::Duration;
 use actix_web::dev::Server;
 use actix_web::error::{InternalError, JsonPayloadError};
 use actix_web::http::StatusCode;
-use actix_web::middleware::{Compress, DefaultHeaders, from_fn};
+use actix_web::middleware::{Compress, Condition, DefaultHeaders, from_fn};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use serde_json::json;
-use upsignon_config::Config;
+use upsignon_config::{Config, Secret};
 use upsignon_store::Store;
 
 use crate::mail::Mailer;
+use crate::metrics::{BackupSource, SharedMetrics};
+use crate::rate_limit::RateLimits;
 use crate::replication::Replication;
 use crate::role::ServerRole;
-use crate::{client_api, health, replication, request_log, standby_gate};
+use crate::{client_api, health, json_depth, metrics, replication, request_log, standby_gate};
 
 /// What every handler can reach.
 pub struct AppContext {
@@ -23,6 +25,13 @@ pub struct AppContext {
     pub role: Arc<ServerRole>,
     pub replication: Option<Replication>,
     pub mailer: Option<Arc<dyn Mailer>>,
+    pub metrics: SharedMetrics,
+    /// `metrics_token`; without it `/metrics` is 404.
+    pub metrics_token: Option<Secret>,
+    pub backups: Option<Arc<dyn BackupSource>>,
+    pub limits: RateLimits,
+    pub json_max_depth: usize,
+    pub handler_timeout: Duration,
 }
 
 /// What the ops crate hands the HTTP layer besides the store.
@@ -36,6 +45,8 @@ pub struct Services {
     /// The admin console's routes, added by the binary (the console crate
     /// depends on this one, not the other way round).
     pub console: Option<ExtraRoutes>,
+    /// Backup figures for `/metrics`, when the server makes backups.
+    pub backups: Option<Arc<dyn BackupSource>>,
 }
 
 /// Routes another crate adds to the application.
@@ -48,6 +59,7 @@ impl Default for Services {
             replication: None,
             mailer: None,
             console: None,
+            backups: None,
         }
     }
 }
@@ -67,12 +79,22 @@ pub fn start(
     let body_limit = config.body_limit_bytes;
     let replicates = services.replication.is_some();
     let console = services.console.clone();
+    let report_errors = config.sentry_dsn.is_some();
     let ctx = web::Data::new(AppContext {
         store,
         trusted_proxies: config.trusted_proxies.clone(),
         role: services.role,
         replication: services.replication,
         mailer: services.mailer,
+        metrics: SharedMetrics::default(),
+        metrics_token: config.metrics_token.clone(),
+        backups: services.backups,
+        limits: RateLimits::new(
+            config.rate_limit_ip_per_minute,
+            config.rate_limit_account_per_minute,
+        ),
+        json_max_depth: config.json_max_depth,
+        handler_timeout: Duration::from_secs(config.handler_timeout_secs),
     });
     let server = HttpServer::new(move || {
         App::new()
@@ -83,12 +105,20 @@ pub fn start(
                     .limit(body_limit)
                     .error_handler(json_error),
             )
-            // The last wrap runs first: log, headers, compression, then the gate.
+            // The last wrap runs first: log, metrics, error reports, headers,
+            // compression, the standby gate, the depth check.
+            .wrap(from_fn(json_depth::limit_json_depth))
             .wrap(from_fn(standby_gate::refuse_on_standby))
             .wrap(Compress::default())
             .wrap(security_headers(https))
+            .wrap(Condition::new(
+                report_errors,
+                sentry::integrations::actix::Sentry::new(),
+            ))
+            .wrap(from_fn(metrics::record_request))
             .wrap(from_fn(request_log::log_request))
             .configure(health::routes)
+            .configure(metrics::routes)
             .configure(client_api::routes)
             .configure(|cfg| {
                 if replicates {
@@ -121,7 +151,12 @@ fn security_headers(https: bool) -> DefaultHeaders {
         .add(("X-Content-Type-Options", "nosniff"))
         .add(("Referrer-Policy", "no-referrer"))
         .add(("X-Frame-Options", "DENY"))
-        .add(("Cache-Control", "no-store"));
+        .add(("Cache-Control", "no-store"))
+        // JSON answers need no resources; the console sets its own policy.
+        .add((
+            "Content-Security-Policy",
+            "default-src 'none'; frame-ancestors 'none'",
+        ));
     if https {
         headers.add(("Strict-Transport-Security", "max-age=31536000"))
     } else {

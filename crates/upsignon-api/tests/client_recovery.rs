@@ -11,7 +11,9 @@ use upsignon_client::crypto::SharingKey;
 use upsignon_testkit::{Backend, backend_tests};
 
 async fn a_forgotten_password_comes_back_to_its_device(backend: Backend) {
-    let site = Site::new(backend);
+    // Two enrolments and three reset rounds for one account in a few
+    // seconds: more than the default limit of 20 a minute.
+    let site = Site::with_config(backend, |config| config.rate_limit_account_per_minute = 0);
     let mut laptop = site.enrolled("acme", "user@acme.test", "Laptop").await;
     laptop
         .create_vault(PASSWORD, &cheap_kdf(), b"items", &SharingKey::generate())

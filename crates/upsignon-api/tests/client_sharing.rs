@@ -229,4 +229,35 @@ async fn a_vault_shared_as_reader_then_editor(backend: Backend) {
     assert_eq!(own.plaintext, b"a", "the personal vault is untouched");
 }
 
-backend_tests!(async a_vault_shared_as_reader_then_editor);
+async fn an_account_listed_twice_is_refused_and_nothing_is_stored(backend: Backend) {
+    let site = Site::new(backend);
+    let mut owner = site.enrolled("acme", "owner@acme.test", "Laptop").await;
+    owner
+        .create_vault(PASSWORD, &cheap_kdf(), b"own", &SharingKey::generate())
+        .await
+        .unwrap();
+    let body = json!({
+        "sharedVaultName": "Team",
+        "encryptedData": "x1.AA",
+        "encryptedSharedVaultKey": "k",
+        "contentDetails": {"accounts": [{"id": "a", "urls": []}, {"id": "a", "urls": []}]},
+    });
+    let answer = site
+        .api("acme")
+        .call("create-shared-vault", &body, owner.session(), None)
+        .await
+        .unwrap();
+    assert_eq!(
+        (answer.status, answer.body["error"].as_str()),
+        (400, Some("invalid_field"))
+    );
+    assert!(
+        !site.all_stored_text().contains("Team"),
+        "no shared vault was created"
+    );
+}
+
+backend_tests!(
+    async a_vault_shared_as_reader_then_editor,
+    an_account_listed_twice_is_refused_and_nothing_is_stored
+);

@@ -17,4 +17,4 @@ pub use paths::{
     default_state_dir, running_as_root, user_config_file,
 };
 pub use secret::Secret;
-pub use settings::{Config, LogFormat, TlsMode};
+pub use settings::{Config, LogFormat, SENTRY_FIELDS, TlsMode};

@@ -219,12 +219,56 @@ fn validate(config: &Config) -> Result<(), ConfigError> {
                 .to_string(),
         });
     }
+    validate_hardening(config)?;
     if config.smtp_url.is_some() && config.smtp_from.is_none() {
         return Err(ConfigError::Invalid {
             key: "smtp_from",
             value: "(unset)".to_string(),
             expected: "the sender address of the server's mail, such as upsignon@example.com, whenever smtp_url is set"
                 .to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// Keys of metrics, error reports and abuse limits.
+fn validate_hardening(config: &Config) -> Result<(), ConfigError> {
+    if let Some(token) = &config.metrics_token
+        && token.expose().len() < 32
+    {
+        return Err(ConfigError::Invalid {
+            key: "metrics_token",
+            value: "(masked)".to_string(),
+            expected: "at least 32 characters, the bearer token Prometheus sends; generate one with `openssl rand -hex 32`"
+                .to_string(),
+        });
+    }
+    if let Some(field) = config
+        .sentry_send_fields
+        .iter()
+        .find(|f| !crate::SENTRY_FIELDS.contains(&f.as_str()))
+    {
+        return Err(ConfigError::Invalid {
+            key: "sentry_send_fields",
+            value: field.clone(),
+            expected: format!(
+                "a list of the personal data error reports may keep, among: {}",
+                crate::SENTRY_FIELDS.join(", ")
+            ),
+        });
+    }
+    if !(2..=128).contains(&config.json_max_depth) {
+        return Err(ConfigError::Invalid {
+            key: "json_max_depth",
+            value: config.json_max_depth.to_string(),
+            expected: "a nesting depth from 2 to 128 (the default is 32)".to_string(),
+        });
+    }
+    if config.handler_timeout_secs == 0 {
+        return Err(ConfigError::Invalid {
+            key: "handler_timeout_secs",
+            value: "0".to_string(),
+            expected: "at least 1 second (the default is 30)".to_string(),
         });
     }
     Ok(())

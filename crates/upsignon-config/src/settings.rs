@@ -70,6 +70,27 @@ pub struct Config {
     pub smtp_from: Option<String>,
     /// Opt-in error reports to Sentry; unset sends nothing anywhere.
     pub sentry_dsn: Option<Secret>,
+    /// The environment error reports are tagged with (`production`, `staging`...).
+    pub sentry_environment: String,
+    /// Personal data error reports may carry, which is otherwise removed
+    /// before sending: any of `emails`, `ip_addresses`, `device_names`,
+    /// `request_bodies`, `cookies`, `auth_headers`. Empty (the default)
+    /// removes all of it.
+    #[serde(deserialize_with = "string_list")]
+    pub sentry_send_fields: Vec<String>,
+    /// The bearer token Prometheus sends to read `/metrics`; unset means
+    /// `/metrics` answers 404. At least 32 characters.
+    pub metrics_token: Option<Secret>,
+    /// Sign-in style requests (device authorisation, code checks,
+    /// authentication, password-reset requests) accepted per client IP
+    /// address and minute; beyond, 429 with Retry-After. 0 turns it off.
+    pub rate_limit_ip_per_minute: u32,
+    /// The same per account (a user's email or a device) and minute.
+    pub rate_limit_account_per_minute: u32,
+    /// Deepest nesting of arrays and objects accepted in a JSON body (400 beyond).
+    pub json_max_depth: usize,
+    /// Time a request's handler gets to produce its answer (503 beyond).
+    pub handler_timeout_secs: u64,
     /// Release verifying keys (hex) trusted besides the project's own, for
     /// sites that sign their own builds.
     #[serde(deserialize_with = "string_list")]
@@ -142,6 +163,13 @@ impl Default for Config {
             smtp_url: None,
             smtp_from: None,
             sentry_dsn: None,
+            sentry_environment: "production".to_string(),
+            sentry_send_fields: Vec::new(),
+            metrics_token: None,
+            rate_limit_ip_per_minute: 120,
+            rate_limit_account_per_minute: 20,
+            json_max_depth: 32,
+            handler_timeout_secs: 30,
             release_public_keys: Vec::new(),
             releases_kept: 3,
             release_feed_url: "https://releases.upsignon.eu/server/manifest.json".to_string(),
@@ -193,6 +221,17 @@ impl Config {
         format!("{scheme}://{}", self.listen)
     }
 }
+
+/// The personal data an operator may let through to error reports
+/// (`sentry_send_fields`).
+pub const SENTRY_FIELDS: [&str; 6] = [
+    "emails",
+    "ip_addresses",
+    "device_names",
+    "request_bodies",
+    "cookies",
+    "auth_headers",
+];
 
 /// Accepts a TOML list or, from an environment variable, `a,b,c`.
 fn string_list<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {

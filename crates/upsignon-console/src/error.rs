@@ -44,11 +44,10 @@ pub enum ConsoleError {
 
 impl From<upsignon_store::StoreError> for ConsoleError {
     fn from(error: upsignon_store::StoreError) -> Self {
-        match error {
-            upsignon_store::StoreError::Connect { .. } | upsignon_store::StoreError::Pool(_) => {
-                ConsoleError::Unavailable
-            }
-            other => ConsoleError::Internal(other.to_string()),
+        if error.is_unreachable() {
+            ConsoleError::Unavailable
+        } else {
+            ConsoleError::Internal(error.to_string())
         }
     }
 }

@@ -28,6 +28,10 @@ pub enum OpsError {
         "there is no console admin with the email {email}\nList them with `upsignon admin list`."
     )]
     UnknownAdmin { email: String },
+    #[error(
+        "sentry_dsn is not a valid Sentry DSN ({reason})\nCopy the DSN from the Sentry project's settings (https://KEY@HOST/PROJECT_ID), or unset sentry_dsn to send no error reports."
+    )]
+    SentryDsn { reason: String },
     #[error("the HTTP server stopped with an error: {0}")]
     Server(String),
     #[error(

@@ -10,6 +10,7 @@ pub mod backup;
 mod console_status;
 pub mod doctor;
 mod error;
+pub mod error_reports;
 pub mod install;
 pub mod mail;
 pub mod migrate;

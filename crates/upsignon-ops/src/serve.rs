@@ -211,11 +211,16 @@ impl Prepared {
             }),
             self.config.trusted_proxies.clone(),
         ));
+        let backups = crate::backup::figures::BackupFiles {
+            dir: self.config.backups(),
+            state_dir: self.config.state_dir.clone(),
+        };
         Services {
             role: Arc::new(role),
             replication,
             mailer: self.mailer.clone(),
             console: Some(Arc::new(upsignon_console::configure(console))),
+            backups: Some(Arc::new(backups)),
         }
     }
 }

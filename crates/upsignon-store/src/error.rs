@@ -70,3 +70,25 @@ impl From<diesel::r2d2::PoolError> for StoreError {
         StoreError::Pool(error.to_string())
     }
 }
+
+impl StoreError {
+    /// The database could not be reached (down, restarting, or no pooled
+    /// connection free in time), as opposed to a query it refused: callers
+    /// answer "try again later" rather than "failed".
+    pub fn is_unreachable(&self) -> bool {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match self {
+            StoreError::Connect { .. } | StoreError::Pool(_) => true,
+            StoreError::Query(Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _))
+            | StoreError::Query(Error::BrokenTransactionManager) => true,
+            StoreError::Query(Error::DatabaseError(DatabaseErrorKind::Unknown, info)) => {
+                let message = info.message();
+                message.contains("server closed the connection")
+                    || message.contains("terminating connection")
+                    || message.contains("could not connect")
+                    || message.contains("the database system is")
+            }
+            _ => false,
+        }
+    }
+}

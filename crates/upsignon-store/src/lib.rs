@@ -22,7 +22,7 @@ pub use connection::{AnyConnection, ConnectionOpener};
 pub use error::StoreError;
 pub use migrations::{Migration, MigrationState, MigrationStatus, SchemaStatus};
 pub use restore::restore_copy;
-pub use store::{MAINTENANCE_SETTING, Store};
+pub use store::{MAINTENANCE_SETTING, PoolUsage, Store};
 
 /// Where a database lives, with the password usable (for `restore_copy`).
 #[derive(Debug, Clone)]

@@ -1,7 +1,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use diesel::connection::SimpleConnection;
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::r2d2::{ManageConnection, Pool, PooledConnection};
 use diesel::{Connection, RunQueryDsl};
 
@@ -55,7 +55,10 @@ impl Store {
         let pool = Pool::builder()
             .max_size(pool_size)
             .min_idle(Some(1))
-            .connection_timeout(Duration::from_secs(10))
+            // While the database is down a request waits this long, then
+            // gets 503: long enough to ride out a busy moment, short enough
+            // that apps are told to retry rather than hang.
+            .connection_timeout(Duration::from_secs(5))
             .build_unchecked(opener);
         Ok(Self {
             pool,
@@ -78,6 +81,16 @@ impl Store {
         self.migrations.last().map(|m| m.version.as_str())
     }
 
+    /// How the connection pool is used now, for metrics.
+    pub fn pool_usage(&self) -> PoolUsage {
+        let state = self.pool.state();
+        PoolUsage {
+            open: state.connections,
+            idle: state.idle_connections,
+            max: self.pool.max_size(),
+        }
+    }
+
     pub fn connection(&self) -> Result<PooledConnection<ConnectionOpener>, StoreError> {
         Ok(self.pool.get()?)
     }
@@ -88,7 +101,7 @@ impl Store {
         &self,
         work: impl FnOnce(&mut AnyConnection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        self.connection()?.transaction(|conn| work(conn))
+        Self::transaction_on(&mut *self.connection()?, work)
     }
 
     /// Why the server is in maintenance (data routes and readiness answer
@@ -131,10 +144,24 @@ impl Store {
 
     /// [`Store::transaction_with`] on a connection the caller already holds
     /// (one connection per request: never two from the pool at once).
+    ///
+    /// On SQLite an outermost transaction begins with `BEGIN IMMEDIATE`: it
+    /// waits (`busy_timeout`) for the single writer lock up front, instead of
+    /// reading first and then failing at once with "database is locked"
+    /// when another request writes meanwhile.
     pub fn transaction_on<T, E: From<StoreError>>(
         conn: &mut AnyConnection,
         work: impl FnOnce(&mut AnyConnection) -> Result<T, E>,
     ) -> Result<T, E> {
+        if let AnyConnection::Sqlite(inner) = conn
+            && AnsiTransactionManager::transaction_manager_status_mut(inner)
+                .transaction_depth()
+                .ok()
+                .flatten()
+                .is_none()
+        {
+            return immediate_sqlite_transaction(conn, work);
+        }
         let mut failure = None;
         let outcome = conn.transaction::<T, diesel::result::Error, _>(|c| match work(c) {
             Ok(value) => Ok(value),
@@ -248,4 +275,38 @@ fn create_parent_dir(path: &std::path::Path) -> Result<(), StoreError> {
         std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o750)).map_err(fail)?;
     }
     Ok(())
+}
+
+/// Connections of the pool: open ones, idle among them, and the most it opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolUsage {
+    pub open: u32,
+    pub idle: u32,
+    pub max: u32,
+}
+
+/// An outermost SQLite transaction that takes the writer lock at once.
+fn immediate_sqlite_transaction<T, E: From<StoreError>>(
+    conn: &mut AnyConnection,
+    work: impl FnOnce(&mut AnyConnection) -> Result<T, E>,
+) -> Result<T, E> {
+    let AnyConnection::Sqlite(inner) = conn else {
+        unreachable!("called for SQLite connections only")
+    };
+    AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")
+        .map_err(StoreError::from)?;
+    let outcome = work(conn);
+    let AnyConnection::Sqlite(inner) = conn else {
+        unreachable!("the variant cannot change")
+    };
+    match outcome {
+        Ok(value) => {
+            AnsiTransactionManager::commit_transaction(inner).map_err(StoreError::from)?;
+            Ok(value)
+        }
+        Err(error) => {
+            AnsiTransactionManager::rollback_transaction(inner).map_err(StoreError::from)?;
+            Err(error)
+        }
+    }
 }

@@ -31,10 +31,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let config = upsignon_config::load(cli.config.as_deref())?;
     match cli.command {
         Command::Config(ConfigCommand::Show) => show_config(&config)?,
-        Command::Serve => {
-            logging::init(&config)?;
-            run_server(&config)?
-        }
+        Command::Serve => serve_logged(&config)?,
         Command::Migrate(action) => {
             logging::init(&config)?;
             run_migrate(&config, action)?
@@ -77,8 +74,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let report = standby::become_standby(&config, primary.as_deref(), force)?;
             println!("{report}");
             if !no_serve {
-                logging::init(&config)?;
-                run_server(&config)?
+                serve_logged(&config)?
             }
         }
         Command::Promote { ready_timeout } => {
@@ -99,6 +95,16 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Serves until SIGTERM, with logs and, when `sentry_dsn` is set, error
+/// reports (flushed when the server stops).
+fn serve_logged(config: &Config) -> anyhow::Result<()> {
+    let reports = upsignon_ops::error_reports::init(config)?;
+    logging::init_with_reports(config, reports.is_some())?;
+    let served = run_server(config);
+    drop(reports);
+    served
 }
 
 fn run_server(config: &Config) -> anyhow::Result<()> {

@@ -10,7 +10,7 @@ use upsignon_domain::{DeviceStatus, TenantPolicy};
 use upsignon_store::queries::devices;
 
 use super::ApiError;
-use super::context::{blocking, now_ms, tenant_slug};
+use super::context::{blocking, limit, now_ms, tenant_slug};
 use super::identify::{DeviceRef, find, issue_challenge, verify_challenge};
 use crate::AppContext;
 use crate::proofs::{constant_time_eq, sha256_hex};
@@ -30,6 +30,7 @@ pub(crate) async fn handle(
     body: web::Json<Request>,
 ) -> Result<HttpResponse, ApiError> {
     let request = body.into_inner();
+    limit(&req, &ctx, &request.device.user_email)?;
     let slug = tenant_slug(&req);
     let body = blocking(&ctx, move |store| {
         let mut conn = store.connection()?;

@@ -14,15 +14,26 @@ pub(crate) fn now_ms() -> i64 {
     (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
 }
 
-/// Runs `work` on a blocking thread with the store.
+/// Runs `work` on a blocking thread with the store. When it has not
+/// finished within `handler_timeout_secs` the client gets 503 `timeout`
+/// (a stuck database never holds an app forever); the work itself runs to
+/// its end, and the version checks make the app's retry safe.
 pub(crate) async fn blocking<T: Send + 'static>(
     ctx: &AppContext,
     work: impl FnOnce(&Store) -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
     let store = ctx.store.clone();
-    web::block(move || work(&store))
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?
+    let done = web::block(move || work(&store));
+    match actix_web::rt::time::timeout(ctx.handler_timeout, done).await {
+        Ok(finished) => finished.map_err(|e| ApiError::Internal(e.to_string()))?,
+        Err(_) => {
+            tracing::warn!(
+                secs = ctx.handler_timeout.as_secs(),
+                "client API request timed out"
+            );
+            Err(ApiError::Unavailable { reason: "timeout" })
+        }
+    }
 }
 
 /// Runs `work` on a blocking thread with one connection and the request's
@@ -41,6 +52,29 @@ pub(crate) async fn with_session<T: Send + 'static>(
         work(&mut conn, session)
     })
     .await
+}
+
+/// Counts a sign-in style request (device authorisation, code checks,
+/// authentication, password reset) against the rate limits: per client
+/// address, and per account (`tenant:email`). Refused: 429 with Retry-After.
+pub(crate) fn limit(req: &HttpRequest, ctx: &AppContext, email: &str) -> Result<(), ApiError> {
+    let forwarded = req
+        .headers()
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok());
+    let ip = crate::client_ip(
+        req.peer_addr().map(|a| a.ip()),
+        forwarded,
+        &ctx.trusted_proxies,
+    );
+    let account = format!("{}:{}", tenant_slug(req), email.trim());
+    ctx.limits.check(ip, &account).map_err(|refused| {
+        ctx.metrics.rate_limited(refused.scope());
+        tracing::warn!(scope = refused.scope(), "rate limit: request refused");
+        ApiError::TooMany {
+            retry_after_secs: refused.retry_after_secs(),
+        }
+    })
 }
 
 /// The tenant slug of the URL (`/{tenant}/api2/...`).

@@ -30,6 +30,10 @@ pub enum ApiError {
     /// and keep working offline meanwhile.
     #[error("unavailable: {reason}")]
     Unavailable { reason: &'static str },
+    /// Too many attempts from this address or on this account (429): the
+    /// client waits `retry_after_secs`.
+    #[error("too many requests: retry after {retry_after_secs} s")]
+    TooMany { retry_after_secs: u64 },
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -52,6 +56,12 @@ impl ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
+        if error.is_unreachable() {
+            tracing::warn!(%error, "client API request: database unreachable");
+            return Self::Unavailable {
+                reason: "database_unavailable",
+            };
+        }
         Self::Internal(error.to_string())
     }
 }
@@ -66,6 +76,7 @@ impl ResponseError for ApiError {
             Self::Moved { .. } => StatusCode::GONE,
             Self::Outdated { .. } => StatusCode::CONFLICT,
             Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            Self::TooMany { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -87,6 +98,13 @@ impl ResponseError for ApiError {
                 return HttpResponse::ServiceUnavailable()
                     .insert_header(("Retry-After", "30"))
                     .json(json!({ "error": "unavailable", "reason": reason }));
+            }
+            Self::TooMany { retry_after_secs } => {
+                return HttpResponse::TooManyRequests()
+                    .insert_header(("Retry-After", retry_after_secs.to_string()))
+                    .json(
+                        json!({ "error": "too_many_requests", "retryAfterSecs": retry_after_secs }),
+                    );
             }
             Self::Internal(detail) => {
                 tracing::error!(%detail, "client API request failed");

@@ -13,7 +13,7 @@ use upsignon_store::Store;
 use upsignon_store::queries::{devices, recovery};
 
 use super::ApiError;
-use super::context::{blocking, now_ms, tenant_slug, with_session};
+use super::context::{blocking, limit, now_ms, tenant_slug, with_session};
 use super::identify::{DeviceRef, find, prove_device, require_authorized};
 use crate::AppContext;
 use crate::mail::MailMessage;
@@ -77,6 +77,7 @@ pub(crate) async fn request_reset(
     body: web::Json<ResetRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let request = body.into_inner();
+    limit(&req, &ctx, &request.device.user_email)?;
     let slug = tenant_slug(&req);
     let can_mail = ctx.mailer.is_some();
     let (status, mail) = blocking(&ctx, move |store| {
@@ -143,6 +144,7 @@ pub(crate) async fn get_backup(
     body: web::Json<GetBackupRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let request = body.into_inner();
+    limit(&req, &ctx, &request.device.user_email)?;
     let slug = tenant_slug(&req);
     let backup = blocking(&ctx, move |store| {
         let mut conn = store.connection()?;

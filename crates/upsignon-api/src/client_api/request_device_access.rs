@@ -11,7 +11,7 @@ use upsignon_store::AnyConnection;
 use upsignon_store::queries::{devices, users};
 
 use super::ApiError;
-use super::context::{blocking, now_ms, tenant, tenant_slug};
+use super::context::{blocking, limit, now_ms, tenant, tenant_slug};
 use super::identify::parse_email;
 use crate::AppContext;
 use crate::mail::MailMessage;
@@ -42,6 +42,7 @@ pub(crate) async fn handle(
     body: web::Json<Request>,
 ) -> Result<HttpResponse, ApiError> {
     let request = body.into_inner();
+    limit(&req, &ctx, &request.user_email)?;
     check_fields(&request)?;
     let slug = tenant_slug(&req);
     let device_name = request.device_name.clone();

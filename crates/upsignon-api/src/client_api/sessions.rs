@@ -12,7 +12,7 @@ use upsignon_store::queries::tenants::TenantRow;
 use upsignon_store::queries::{sessions, vaults};
 
 use super::ApiError;
-use super::context::{bearer, blocking, now_ms, tenant_slug, with_session};
+use super::context::{bearer, blocking, limit, now_ms, tenant_slug, with_session};
 use super::identify::{DeviceRef, find, issue_challenge, require_authorized, verify_challenge};
 use crate::AppContext;
 use crate::proofs::{constant_time_eq, random_token, sha256_hex};
@@ -23,6 +23,7 @@ pub(crate) async fn challenges(
     body: web::Json<DeviceRef>,
 ) -> Result<HttpResponse, ApiError> {
     let device = body.into_inner();
+    limit(&req, &ctx, &device.user_email)?;
     let slug = tenant_slug(&req);
     let body = blocking(&ctx, move |store| {
         let mut conn = store.connection()?;
@@ -61,6 +62,7 @@ pub(crate) async fn authenticate(
     body: web::Json<AuthenticateRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let request = body.into_inner();
+    limit(&req, &ctx, &request.device.user_email)?;
     let slug = tenant_slug(&req);
     let body = blocking(&ctx, move |store| {
         let mut conn = store.connection()?;

@@ -61,6 +61,13 @@ impl ContentDetails {
                 detail: "contentDetails lists at most 5000 accounts".to_string(),
             });
         }
+        let mut seen = std::collections::HashSet::new();
+        if let Some(twice) = self.accounts.iter().find(|a| !seen.insert(a.id.as_str())) {
+            return Err(ApiError::BadRequest {
+                code: "invalid_field",
+                detail: format!("contentDetails lists the account id {:?} twice", twice.id),
+            });
+        }
         Ok(self
             .accounts
             .iter()

@@ -15,6 +15,7 @@ use super::context::{blocking, now_ms, tenant_slug, with_session};
 use super::identify::{DeviceRef, find, require_authorized, verify_challenge};
 use super::sessions::open_session;
 use crate::AppContext;
+use crate::metrics::VaultSync;
 use crate::proofs::sha256_hex;
 
 #[derive(Debug, Deserialize)]
@@ -145,6 +146,10 @@ pub(crate) async fn get(
         Ok((tag, Some(body)))
     })
     .await?;
+    ctx.metrics.vault_sync(match body {
+        Some(_) => VaultSync::Read,
+        None => VaultSync::NotModified,
+    });
     Ok(match body {
         Some(body) => HttpResponse::Ok().insert_header(("ETag", tag)).json(body),
         None => HttpResponse::NotModified()
@@ -250,6 +255,11 @@ pub(crate) async fn update(
             Ok(request.version + 1)
         })
     })
-    .await?;
-    Ok(HttpResponse::Ok().json(json!({ "version": version })))
+    .await;
+    match &version {
+        Ok(_) => ctx.metrics.vault_sync(VaultSync::Write),
+        Err(ApiError::Outdated { .. }) => ctx.metrics.vault_sync(VaultSync::Conflict),
+        Err(_) => {}
+    }
+    Ok(HttpResponse::Ok().json(json!({ "version": version? })))
 }

@@ -20,11 +20,20 @@ pub struct Site {
 
 impl Site {
     pub fn new(backend: Backend) -> Self {
+        Self::with_config(backend, |_| {})
+    }
+
+    /// As [`Site::new`], with `adjust` applied to the server's config.
+    pub fn with_config(
+        backend: Backend,
+        adjust: impl FnOnce(&mut upsignon_config::Config),
+    ) -> Self {
         let mail = SmtpSink::start();
         let url = mail.url();
         let app = spawn_app_with(backend, |config| {
             config.smtp_url = Some(Secret::new(url));
             config.smtp_from = Some("upsignon@example.com".to_string());
+            adjust(config);
         });
         add_tenants(&app);
         Site { app, mail }

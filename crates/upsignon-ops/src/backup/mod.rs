@@ -5,6 +5,7 @@
 //! temporary name, fsynced and renamed: a file with a final name is whole.
 
 mod error;
+pub mod figures;
 mod format;
 mod key;
 mod list;
