@@ -11,7 +11,7 @@ mod secret;
 mod settings;
 
 pub use database_url::{DatabaseUrl, DatabaseUrlError};
-pub use load::{ConfigError, DEFAULT_CONFIG_PATH, load};
+pub use load::{ConfigError, DEFAULT_CONFIG_PATH, from_toml, load};
 pub use paths::{
     SYSTEM_BACKUP_DIR, SYSTEM_CONFIG_FILE, SYSTEM_STATE_DIR, default_config_file,
     default_state_dir, running_as_root, user_config_file,

@@ -54,6 +54,18 @@ pub fn load(explicit: Option<&Path>) -> Result<Config, ConfigError> {
     Ok(config)
 }
 
+/// A configuration from TOML text alone (defaults, then `text`, no
+/// environment), validated as [`load`] does. Any text gives a config or a
+/// `ConfigError`, never a panic (a fuzz target holds it to that).
+pub fn from_toml(text: &str) -> Result<Config, ConfigError> {
+    let figment = Figment::from(Serialized::defaults(Config::default())).merge(Toml::string(text));
+    let config: Config = figment
+        .extract()
+        .map_err(|e| ConfigError::Parse(describe(&figment, e)))?;
+    validate(&config)?;
+    Ok(config)
+}
+
 /// The keys of [`Config`], so that unrelated `UPSIGNON_*` variables (such as
 /// `UPSIGNON_CONFIG`) are not mistaken for configuration.
 fn known_keys() -> Vec<String> {

@@ -3,6 +3,7 @@
 //! at 127.0.0.1:5432 that is dropped afterwards), the real server started on
 //! a random loopback port, migrations that stand in for a newer release,
 //! a TCP relay that can be cut to make a database unreachable for real,
+//! an SMTP sink and a Sentry sink that keep what the server sends,
 //! and a real headless Chromium driven through chromedriver.
 //! Nothing here mocks the database, HTTP or the filesystem.
 
@@ -10,6 +11,7 @@ mod app;
 mod browser;
 mod database;
 mod newer_release;
+mod sentry_sink;
 mod smtp_sink;
 mod tcp_proxy;
 
@@ -17,6 +19,7 @@ pub use app::{TestApp, spawn_app, spawn_app_tuned, spawn_app_with};
 pub use browser::Browser;
 pub use database::{TestDatabase, postgres_admin_url};
 pub use newer_release::{fixture_sql, newer_release_migrations};
+pub use sentry_sink::SentrySink;
 pub use smtp_sink::{Received, SmtpSink};
 pub use tcp_proxy::TcpProxy;
 pub use upsignon_store::Backend;

@@ -8,6 +8,7 @@ mod audit;
 mod bank_config;
 mod check_device;
 mod context;
+pub mod decode;
 mod devices;
 mod error;
 mod identify;

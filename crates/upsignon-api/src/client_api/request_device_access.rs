@@ -68,7 +68,7 @@ pub(crate) async fn handle(
     Ok(HttpResponse::Ok().json(json!({ "authorizationStatus": status })))
 }
 
-fn check_fields(request: &Request) -> Result<(), ApiError> {
+pub(crate) fn check_fields(request: &Request) -> Result<(), ApiError> {
     let too_long = [
         ("deviceId", &request.device_id, 128),
         ("deviceName", &request.device_name, 128),

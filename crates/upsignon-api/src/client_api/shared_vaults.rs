@@ -90,6 +90,17 @@ pub(crate) struct CreateRequest {
     content_details: Option<ContentDetails>,
 }
 
+impl CreateRequest {
+    /// The checks on `contentDetails` that need no database.
+    pub(crate) fn check_details(&self) -> Result<(), ApiError> {
+        check_details(self.content_details.as_ref())
+    }
+}
+
+fn check_details(details: Option<&ContentDetails>) -> Result<(), ApiError> {
+    details.map(|d| d.rows("")).transpose().map(drop)
+}
+
 pub(crate) async fn create(
     req: HttpRequest,
     ctx: web::Data<AppContext>,
@@ -186,6 +197,13 @@ pub(crate) struct UpdateRequest {
     content_details: Option<ContentDetails>,
     /// Password-strength counts of the new contents, kept with history.
     vault_stats: Option<super::vault_data::VaultStats>,
+}
+
+impl UpdateRequest {
+    /// The checks on `contentDetails` that need no database.
+    pub(crate) fn check_details(&self) -> Result<(), ApiError> {
+        check_details(self.content_details.as_ref())
+    }
 }
 
 pub(crate) async fn update(

@@ -20,7 +20,7 @@ pub use format::{EXTENSION, FORMAT_VERSION, Header};
 pub use key::{generate_key_file_text, load_identity, write_new_key_file};
 pub use list::{Listed, list};
 pub(crate) use read::scan;
-pub use read::{VerifyReport, verify};
+pub use read::{Item, VerifyReport, read_records, verify};
 pub(crate) use restore::{IfNotEmpty, restore_into_store};
 pub use restore::{RestoreReport, restore, restore_with_progress};
 pub use retention::{Retention, to_delete};

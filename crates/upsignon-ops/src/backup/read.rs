@@ -46,11 +46,23 @@ pub fn scan(
     let plain = decryptor
         .decrypt(std::iter::once(&identity as &dyn age::Identity))
         .map_err(|e| wrong_key(e.to_string()))?;
+    read_records(BufReader::new(GzDecoder::new(plain)), path, visit)
+}
+
+/// The decrypted, uncompressed JSON lines of a backup (see `format`), read
+/// and checked to the end; `path` only names the file in errors. Anything
+/// malformed is a `Damaged` error, never a panic (a fuzz target holds it
+/// to that).
+pub fn read_records(
+    plain: impl BufRead,
+    path: &Path,
+    visit: &mut dyn FnMut(Item<'_>) -> Result<(), BackupError>,
+) -> Result<(Header, u64), BackupError> {
     let damaged = |reason: String| BackupError::Damaged {
         path: path.to_path_buf(),
         reason,
     };
-    let mut lines = BufReader::new(GzDecoder::new(plain)).lines();
+    let mut lines = plain.lines();
     let mut next = || -> Result<String, BackupError> {
         match lines.next() {
             Some(Ok(line)) => Ok(line),

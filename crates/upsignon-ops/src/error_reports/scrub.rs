@@ -41,7 +41,7 @@ impl Field {
 }
 
 static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+").expect("valid pattern")
+    Regex::new(r"[A-Za-z0-9._%+\-]+@(?:[A-Za-z0-9\-]+\.)+[A-Za-z]{2,}").expect("valid pattern")
 });
 /// Candidates only: each match is kept unless it parses as an address.
 static IP: LazyLock<Regex> = LazyLock::new(|| {
@@ -89,7 +89,14 @@ impl Scrubber {
         .any(|f| self.keeps(*f))
     }
 
-    pub fn event(&self, event: Event<'static>) -> Event<'static> {
+    pub fn event(&self, mut event: Event<'static>) -> Event<'static> {
+        // The URL is typed (a host that is not a name fails to parse), so
+        // it is scrubbed on its own: no query string, no IP as host.
+        let url = event
+            .request
+            .as_mut()
+            .and_then(|r| r.url.take())
+            .map(|url| self.url(url));
         let id = event.event_id;
         let mut scrubbed: Event<'static> = self.through_json(&event).unwrap_or_else(|| {
             // Never send what could not be scrubbed: only the bare facts.
@@ -102,9 +109,7 @@ impl Scrubber {
             bare
         });
         if let Some(request) = scrubbed.request.as_mut() {
-            if let Some(url) = request.url.as_mut() {
-                url.set_query(None);
-            }
+            request.url = url;
             if !self.keeps(Field::RequestBodies) {
                 request.data = None;
             }
@@ -113,6 +118,17 @@ impl Scrubber {
             }
         }
         scrubbed
+    }
+
+    fn url(&self, mut url: sentry::protocol::Url) -> sentry::protocol::Url {
+        url.set_query(None);
+        let host_is_ip = url
+            .host_str()
+            .is_some_and(|h| h.trim_matches(['[', ']']).parse::<IpAddr>().is_ok());
+        if host_is_ip && !self.keeps(Field::IpAddresses) {
+            let _ = url.set_host(Some("ip.invalid"));
+        }
+        url
     }
 
     pub fn breadcrumb(&self, crumb: Breadcrumb) -> Breadcrumb {
@@ -173,15 +189,33 @@ impl Scrubber {
             out = EMAIL.replace_all(&out, "[email]").into_owned();
         }
         if !self.keeps(Field::IpAddresses) && IP.is_match(&out) {
+            let original = out.clone();
             out = IP
-                .replace_all(&out, |c: &Captures| match c[0].parse::<IpAddr>() {
-                    Ok(_) => "[ip]".to_string(),
-                    Err(_) => c[0].to_string(),
+                .replace_all(&original, |c: &Captures| {
+                    let found = c.get(0).expect("the whole match");
+                    if is_address(&original, found.start(), found.end()) {
+                        "[ip]".to_string()
+                    } else {
+                        found.as_str().to_string()
+                    }
                 })
                 .into_owned();
         }
         out
     }
+}
+
+/// Whether `text[start..end]` is an IP address standing alone: it parses,
+/// holds a digit, and is not part of a longer word (`module::path`).
+fn is_address(text: &str, start: usize, end: usize) -> bool {
+    let candidate = &text[start..end];
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let before = text[..start].chars().next_back().is_some_and(word);
+    let after = text[end..].chars().next().is_some_and(word);
+    !before
+        && !after
+        && candidate.chars().any(|c| c.is_ascii_hexdigit())
+        && candidate.parse::<IpAddr>().is_ok()
 }
 
 fn is_device_name_key(key: &str) -> bool {
@@ -196,8 +230,9 @@ mod tests {
 
     fn event() -> Event<'static> {
         let mut event = Event::new();
+        event.release = Some("upsignon@1.2.3".into());
         event.message = Some(
-            "user a.user@example.com failed from 192.0.2.7 and 2001:db8::1 at 12:30:45".into(),
+            "user a.user@example.com failed from 192.0.2.7 and 2001:db8::1 at 12:30:45 in upsignon_ops::serve".into(),
         );
         event.exception.values.push(Exception {
             ty: "ApiError".into(),
@@ -207,7 +242,7 @@ mod tests {
         let mut request = Request {
             data: Some(r#"{"newEncryptedData":"secret"}"#.into()),
             cookies: Some("__Host-upsignon-console=abc".into()),
-            url: "https://h.example/acme/api2/x?token=t".parse().ok(),
+            url: "https://192.0.2.80:8443/acme/api2/x?token=t".parse().ok(),
             ..Default::default()
         };
         for (k, v) in [
@@ -246,10 +281,18 @@ mod tests {
             "newEncryptedData",
             "Laptop of the finance team",
             "token=t",
+            "192.0.2.80",
         ] {
             assert!(!text.contains(secret), "{secret} left in {text}");
         }
-        for kept in ["[email]", "[ip]", "12:30:45", "User-Agent", "/acme/api2/x"] {
+        for kept in [
+            "[email]",
+            "[ip]",
+            "12:30:45",
+            "User-Agent",
+            "/acme/api2/x",
+            "upsignon_ops::serve",
+        ] {
             assert!(text.contains(kept), "{kept} missing from {text}");
         }
     }
