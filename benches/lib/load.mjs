@@ -11,21 +11,34 @@
 //                 (every write is accepted; a 409 would count as an error).
 //   --mode live   the baseline: GET /health/live on the same server, same
 //                 TLS, same middleware, no session and no database.
+//   --mode mixed  an app's day (benches/faults/soak.sh): each client, on its
+//                 own users, picks get-vault-data (45%, half of them with
+//                 If-None-Match: 304 counts as success), a sync cycle
+//                 get-vault-data + update-vault-data with the version read
+//                 and new ciphertext of the same size (30%),
+//                 get-authorized-devices (15%) or bank-config (10%). A 409
+//                 counts as an error and in `conflicts`.
 //
 // After WARMUP seconds it measures for SECONDS: requests/s, latency
 // percentiles, the server's CPU time per request (utime + stime of PID from
 // /proc, plus its PostgreSQL backends with --pg-db), and the server's RSS
-// sampled every 200 ms. Prints one JSON line on stdout.
+// sampled every 200 ms. Prints one JSON line on stdout. Besides the window's
+// figures it gives, over the whole run (warm-up included): requests_all,
+// errors, statuses (count per HTTP status, 0 for no answer), conflicts (409),
+// connections_opened (requests answered on a new connection, not a kept-alive
+// one), and rss_start_mb (at the start of the window, i.e. after the warm-up).
+// --timeout S fails a request that has no answer after S seconds (status 0).
 //
 // node benches/lib/load.mjs --url https://127.0.0.1:PORT --ca CERT.pem --pid PID
 //   [--mode vault|live] [--tenant bench] [--tokens FILE] [--clients 8]
-//   [--warmup 2] [--seconds 10] [--pg-db NAME] [--clk-tck 100]
+//   [--warmup 2] [--seconds 10] [--pg-db NAME] [--clk-tck 100] [--timeout 0]
 
 import https from 'node:https';
 import fs from 'node:fs';
 import { execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
 
-const args = { mode: 'vault', tenant: 'bench', clients: '8', warmup: '2', seconds: '10', 'clk-tck': '100' };
+const args = { mode: 'vault', tenant: 'bench', clients: '8', warmup: '2', seconds: '10', 'clk-tck': '100', timeout: '0' };
 for (let i = 2; i < process.argv.length; i += 2) {
   const key = process.argv[i].replace(/^--/, '');
   args[key] = process.argv[i + 1];
@@ -38,6 +51,7 @@ const warmupMs = Number(args.warmup) * 1000;
 const measureMs = Number(args.seconds) * 1000;
 const clkTck = Number(args['clk-tck']);
 const pid = Number(args.pid);
+const timeoutMs = Number(args.timeout) * 1000;
 const ca = fs.readFileSync(args.ca);
 const base = new URL(args.url);
 
@@ -76,19 +90,21 @@ function request(agent, method, path, headers, body) {
     }, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks) }));
+      res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks), etag: res.headers.etag, fresh: !req.reusedSocket }));
       res.on('error', (e) => resolve({ status: 0, error: e }));
     });
     req.on('error', (e) => resolve({ status: 0, error: e }));
+    if (timeoutMs > 0) req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer after ${args.timeout} s`)));
     if (body !== undefined) req.write(body);
     req.end();
   });
 }
 
-const tokens = args.mode === 'vault'
+const withUsers = args.mode === 'vault' || args.mode === 'mixed';
+const tokens = withUsers
   ? fs.readFileSync(args.tokens, 'utf8').split('\n').filter(Boolean)
   : [];
-if (args.mode === 'vault' && tokens.length < clients) {
+if (withUsers && tokens.length < clients) {
   console.error(`need at least ${clients} users, got ${tokens.length}`);
   process.exit(2);
 }
@@ -100,11 +116,20 @@ const latencies = [];
 let errors = 0;
 let firstError = null;
 let running = true;
+let requestsAll = 0;
+let conflicts = 0;
+let connections = 0;
+const statuses = {};
 
 // Records one answer; `what` names the request, for the first failure only.
-function record(t0, answer, what) {
+// `ok` lists the statuses that count as success (200 unless told).
+function record(t0, answer, what, ok = [200]) {
   const now = Date.now();
-  if (answer.status !== 200) {
+  requestsAll += 1;
+  if (answer.fresh) connections += 1;
+  statuses[answer.status] = (statuses[answer.status] || 0) + 1;
+  if (answer.status === 409) conflicts += 1;
+  if (!ok.includes(answer.status)) {
     errors += 1;
     if (!firstError) firstError = `${what}: ${answer.status} ${answer.error || answer.body}`;
     return false;
@@ -134,6 +159,46 @@ async function vaultClient(c) {
   agent.destroy();
 }
 
+// New ciphertext shaped like the old one (`x1.` + base64 of as many bytes).
+function reseal(old) {
+  const bytes = Math.max(40, Math.floor(((old.length - 3) * 3) / 4));
+  return `x1.${crypto.randomBytes(bytes).toString('base64')}`;
+}
+
+async function mixedClient(c) {
+  const agent = new https.Agent({ keepAlive: true, maxSockets: 1 });
+  const mine = tokens.filter((_, i) => i % clients === c);
+  const etags = new Map();
+  const api = `/${args.tenant}/api2`;
+  while (running) {
+    const token = mine[Math.floor(Math.random() * mine.length)];
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
+    const pick = Math.random();
+    let t0 = process.hrtime.bigint();
+    if (pick < 0.45) {
+      const conditional = etags.has(token) && Math.random() < 0.5;
+      const read = await request(agent, 'POST', `${api}/get-vault-data`,
+        conditional ? { ...headers, 'if-none-match': etags.get(token) } : headers, '{}');
+      if (record(t0, read, 'get-vault-data', [200, 304]) && read.status === 200) etags.set(token, read.etag);
+    } else if (pick < 0.75) {
+      const read = await request(agent, 'POST', `${api}/get-vault-data`, headers, '{}');
+      if (!record(t0, read, 'get-vault-data') || !running) continue;
+      const vault = JSON.parse(read.body);
+      const body = JSON.stringify({ newEncryptedData: reseal(vault.encryptedData), version: vault.version });
+      t0 = process.hrtime.bigint();
+      const write = await request(agent, 'POST', `${api}/update-vault-data`, headers, body);
+      record(t0, write, 'update-vault-data');
+    } else if (pick < 0.9) {
+      const list = await request(agent, 'POST', `${api}/get-authorized-devices`, headers, '{}');
+      record(t0, list, 'get-authorized-devices');
+    } else {
+      const config = await request(agent, 'POST', `${api}/bank-config`, { 'content-type': 'application/json' }, '{}');
+      record(t0, config, 'bank-config');
+    }
+  }
+  agent.destroy();
+}
+
 async function liveClient() {
   const agent = new https.Agent({ keepAlive: true, maxSockets: 1 });
   while (running) {
@@ -145,13 +210,16 @@ async function liveClient() {
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const work = Array.from({ length: clients }, (_, c) => (args.mode === 'vault' ? vaultClient(c) : liveClient()));
+const clientFor = { vault: vaultClient, mixed: mixedClient, live: liveClient }[args.mode];
+if (!clientFor) { console.error(`unknown --mode ${args.mode}`); process.exit(2); }
+const work = Array.from({ length: clients }, (_, c) => clientFor(c));
 
 await sleep(Math.max(0, measureFrom - Date.now() - 50));
 const pgBefore = new Map(pgBackends().map((p) => [p, cpuTicks(p)]));
 await sleep(Math.max(0, measureFrom - Date.now()));
 const cpuStart = cpuTicks(pid);
-let rssMax = rssKb(pid) || 0;
+const rssStart = rssKb(pid);
+let rssMax = rssStart || 0;
 const sampler = setInterval(() => { rssMax = Math.max(rssMax, rssKb(pid) || 0); }, 200);
 await sleep(Math.max(0, measureUntil - Date.now()));
 const cpuEnd = cpuTicks(pid);
@@ -180,6 +248,10 @@ const result = {
   seconds,
   requests,
   errors,
+  requests_all: requestsAll,
+  statuses,
+  conflicts,
+  connections_opened: connections,
   first_error: firstError ? String(firstError).slice(0, 300) : null,
   rps: requests / seconds,
   p50_ms: pct(0.5),
@@ -188,6 +260,7 @@ const result = {
   cpu_ms_per_req: serverMs === null || !requests ? null : (serverMs + pgMs) / requests,
   server_cpu_ms_per_req: serverMs === null || !requests ? null : serverMs / requests,
   pg_backends: pgSeen,
+  rss_start_mb: rssStart === null ? null : rssStart / 1024,
   rss_max_mb: rssMax / 1024,
   rss_end_mb: rssEnd === null ? null : rssEnd / 1024,
 };

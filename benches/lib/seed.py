@@ -16,6 +16,7 @@ The bearer token of each user's session is written to TOKENS, one line per
 user, in order; the database keeps only its SHA-256, as the server does.
 
 Usage: seed.py (--sqlite PATH | --postgres DBNAME) --users N --tokens FILE
+               [--pg-port 5432]  (PostgreSQL on 127.0.0.1, user postgres)
 The schema must exist (`upsignon --config FILE migrate up`).
 """
 import argparse
@@ -114,9 +115,9 @@ def copy_value(value):
     return text
 
 
-def seed_postgres(dbname, data):
+def seed_postgres(dbname, data, port=5432):
     psql = subprocess.Popen(
-        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", dbname, "-q", "-v", "ON_ERROR_STOP=1", "-f", "-"],
+        ["psql", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "-d", dbname, "-q", "-v", "ON_ERROR_STOP=1", "-f", "-"],
         stdin=subprocess.PIPE, text=True)
     out = psql.stdin
     out.write("BEGIN;\n")
@@ -153,6 +154,8 @@ def main():
     target.add_argument("--postgres", metavar="DBNAME")
     parser.add_argument("--users", type=int, required=True)
     parser.add_argument("--tokens", required=True)
+    parser.add_argument("--pg-port", type=int, default=5432,
+                        help="port of the PostgreSQL server on 127.0.0.1 (benches/faults use their own cluster)")
     args = parser.parse_args()
 
     started = time.monotonic()
@@ -161,7 +164,7 @@ def main():
     if args.sqlite:
         seed_sqlite(args.sqlite, data)
     else:
-        seed_postgres(args.postgres, data)
+        seed_postgres(args.postgres, data, args.pg_port)
     with open(args.tokens, "w") as f:
         f.write("\n".join(tokens) + "\n")
     print(f"seeded {args.users} users ({args.users * 2} devices, {max(1, args.users // 10)} shared vaults) "

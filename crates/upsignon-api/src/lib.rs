@@ -9,6 +9,7 @@
 
 pub mod client_api;
 mod client_ip;
+mod draining;
 mod health;
 mod json_depth;
 pub mod mail;

@@ -55,7 +55,9 @@ impl RateLimits {
     }
 
     /// Counts one request from `ip` on `account` (such as `tenant:email`),
-    /// or says which limit refuses it. A refused request is not counted.
+    /// or says which limit refuses it. A request the address limit refuses
+    /// is not counted on the account; one the account limit refuses has
+    /// used a slot of its address.
     pub fn check(&self, ip: Option<IpAddr>, account: &str) -> Result<(), Refused> {
         let now = Instant::now();
         if let Some(ip) = ip

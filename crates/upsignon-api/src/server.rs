@@ -1,5 +1,6 @@
 use std::net::{IpAddr, TcpListener};
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use actix_web::dev::Server;
@@ -16,7 +17,9 @@ use crate::metrics::{BackupSource, SharedMetrics};
 use crate::rate_limit::RateLimits;
 use crate::replication::Replication;
 use crate::role::ServerRole;
-use crate::{client_api, health, json_depth, metrics, replication, request_log, standby_gate};
+use crate::{
+    client_api, draining, health, json_depth, metrics, replication, request_log, standby_gate,
+};
 
 /// What every handler can reach.
 pub struct AppContext {
@@ -32,6 +35,8 @@ pub struct AppContext {
     pub limits: RateLimits,
     pub json_max_depth: usize,
     pub handler_timeout: Duration,
+    /// Set when the server stops: answers close their connection.
+    pub draining: Arc<AtomicBool>,
 }
 
 /// What the ops crate hands the HTTP layer besides the store.
@@ -47,6 +52,9 @@ pub struct Services {
     pub console: Option<ExtraRoutes>,
     /// Backup figures for `/metrics`, when the server makes backups.
     pub backups: Option<Arc<dyn BackupSource>>,
+    /// Set by whoever stops the server (see `upsignon_ops::serve`) a moment
+    /// before it stops: answers then close their connection.
+    pub draining: Arc<AtomicBool>,
 }
 
 /// Routes another crate adds to the application.
@@ -60,14 +68,16 @@ impl Default for Services {
             mailer: None,
             console: None,
             backups: None,
+            draining: Arc::default(),
         }
     }
 }
 
 /// Builds and starts the server on an already bound listener (so tests can
 /// bind port 0). `tls` is `None` only for `tls_mode = "none"`. Call it inside
-/// an actix or tokio runtime; await the returned handle to serve until
-/// SIGTERM/SIGINT, after which in-flight requests get `shutdown_timeout_secs`.
+/// an actix or tokio runtime; await the returned server to serve until its
+/// handle stops it (signals are left to the caller), after which in-flight
+/// requests get `shutdown_timeout_secs`.
 pub fn start(
     config: &Config,
     store: Store,
@@ -95,6 +105,7 @@ pub fn start(
         ),
         json_max_depth: config.json_max_depth,
         handler_timeout: Duration::from_secs(config.handler_timeout_secs),
+        draining: services.draining,
     });
     let server = HttpServer::new(move || {
         App::new()
@@ -113,8 +124,14 @@ pub fn start(
             .wrap(security_headers(https))
             .wrap(Condition::new(
                 report_errors,
-                sentry::integrations::actix::Sentry::new(),
+                // Reports come from error-level log lines (a 500 logs one);
+                // this adds the request to them. A 503 while the database
+                // restarts is not a report per request.
+                sentry::integrations::actix::Sentry::builder()
+                    .capture_server_errors(false)
+                    .finish(),
             ))
+            .wrap(from_fn(draining::close_when_draining))
             .wrap(from_fn(metrics::record_request))
             .wrap(from_fn(request_log::log_request))
             .configure(health::routes)
@@ -133,7 +150,10 @@ pub fn start(
     .client_request_timeout(Duration::from_secs(config.request_timeout_secs))
     .client_disconnect_timeout(Duration::from_secs(5))
     .keep_alive(Duration::from_secs(75))
-    .shutdown_timeout(config.shutdown_timeout_secs);
+    .shutdown_timeout(config.shutdown_timeout_secs)
+    // The caller handles SIGTERM/SIGINT (drain, then stop): see
+    // `upsignon_ops::serve::Running::serve_until_signal`.
+    .disable_signals();
     let server = if config.workers > 0 {
         server.workers(config.workers)
     } else {

@@ -85,7 +85,7 @@ pub struct Config {
     /// authentication, password-reset requests) accepted per client IP
     /// address and minute; beyond, 429 with Retry-After. 0 turns it off.
     pub rate_limit_ip_per_minute: u32,
-    /// The same per account (a user's email or a device) and minute.
+    /// The same per account (a tenant and a user's email) and minute.
     pub rate_limit_account_per_minute: u32,
     /// Deepest nesting of arrays and objects accepted in a JSON body (400 beyond).
     pub json_max_depth: usize,

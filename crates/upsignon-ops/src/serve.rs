@@ -2,6 +2,7 @@
 
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use actix_web::dev::Server;
@@ -28,9 +29,12 @@ pub struct Prepared {
     secrets: upsignon_console::SecretBox,
 }
 
-/// A server that serves. Await `server` to run until SIGTERM or SIGINT.
+/// A server that serves: [`Running::serve_until_signal`] runs it until
+/// SIGTERM or SIGINT (tests stop it through `server.handle()`).
 pub struct Running {
     pub server: Server,
+    /// Shared with the HTTP layer: set while stopping.
+    pub draining: Arc<AtomicBool>,
     pub address: SocketAddr,
     pub url: String,
     pub schema: String,
@@ -143,6 +147,7 @@ impl Prepared {
         };
         let backend = self.store.backend();
         let services = self.services();
+        let draining = services.draining.clone();
         let standby_of = match self.role {
             Role::Standby(state) => {
                 let primary = state.primary.clone();
@@ -176,6 +181,7 @@ impl Prepared {
         );
         Ok(Running {
             server,
+            draining,
             address,
             url,
             schema: self.schema,
@@ -221,6 +227,47 @@ impl Prepared {
             mailer: self.mailer.clone(),
             console: Some(Arc::new(upsignon_console::configure(console))),
             backups: Some(Arc::new(backups)),
+            draining: Arc::default(),
         }
+    }
+}
+
+/// How long a stopping server keeps answering (each answer closing its
+/// connection) before it stops reading requests.
+const DRAIN: Duration = Duration::from_secs(1);
+
+impl Running {
+    /// Serves until SIGTERM or SIGINT, then stops without dropping a
+    /// request: it stops accepting connections, answers for [`DRAIN`] with
+    /// `Connection: close` so that kept-alive connections end after their
+    /// answer, then lets in-flight requests finish (`shutdown_timeout_secs`).
+    pub async fn serve_until_signal(self) -> std::io::Result<()> {
+        let handle = self.server.handle();
+        let draining = self.draining.clone();
+        actix_web::rt::spawn(async move {
+            let signal = wait_for_stop_signal().await;
+            tracing::info!(%signal, "stopping: finishing the requests under way");
+            draining.store(true, Ordering::Relaxed);
+            handle.pause().await;
+            actix_web::rt::time::sleep(DRAIN).await;
+            handle.stop(true).await;
+        });
+        self.server.await
+    }
+}
+
+/// The name of the first of SIGTERM or SIGINT to arrive.
+async fn wait_for_stop_signal() -> &'static str {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        tracing::error!("cannot listen for SIGTERM/SIGINT; stop the server with SIGKILL");
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = term.recv() => "SIGTERM",
+        _ = int.recv() => "SIGINT",
     }
 }

@@ -112,7 +112,7 @@ fn run_server(config: &Config) -> anyhow::Result<()> {
     actix_web::rt::System::new().block_on(async move {
         let running = prepared.start()?;
         running
-            .server
+            .serve_until_signal()
             .await
             .context("the HTTP server stopped with an error")?;
         tracing::info!("upsignon stopped");
