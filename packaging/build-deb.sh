@@ -56,10 +56,9 @@ doc="$root/usr/share/doc/upsignon"
 install -d -m 0755 "$doc"
 install -m 0644 "$REPO_ROOT/deb/copyright" "$doc/copyright"
 install -D -m 0644 "$REPO_ROOT/deb/lintian-overrides" "$root/usr/share/lintian/overrides/upsignon"
-install -m 0644 "$REPO_ROOT/README.md" "$doc/README.md"
-for page in install-linux configuration migrations; do
-    install -m 0644 "$REPO_ROOT/docs/$page.md" "$doc/$page.md"
-done
+# README.md, SECURITY.md, ARCHITECTURE.md and docs/ as in the repository, so
+# that their links resolve (packaging/lib.sh, stage_docs).
+stage_docs "$doc"
 gzip -9n <"$REPO_ROOT/CHANGELOG.md" >"$doc/changelog.gz"
 
 # The Debian changelog must name this version: a build of another version

@@ -39,10 +39,12 @@ if [[ $completions == completions=yes ]]; then
 fi
 cp "$REPO_ROOT/packaging/systemd/upsignon.service" "$REPO_ROOT/packaging/upsignon.toml" "$sources/"
 cp "$REPO_ROOT/deb/copyright" "$sources/COPYRIGHT"
-cp "$REPO_ROOT/README.md" "$REPO_ROOT/CHANGELOG.md" "$sources/"
-for page in install-linux configuration migrations; do
-    cp "$REPO_ROOT/docs/$page.md" "$sources/"
-done
+cp "$REPO_ROOT/CHANGELOG.md" "$sources/"
+# The documentation as in the repository (packaging/lib.sh, stage_docs), in
+# one reproducible tarball that %prep unpacks for %doc.
+stage_docs "$topdir/docs"
+tar -C "$topdir/docs" --sort=name --owner=0 --group=0 --numeric-owner \
+    --mtime="@$SOURCE_DATE_EPOCH" -cf "$sources/upsignon-docs.tar" .
 
 # The scriptlets get the shared functions (% doubled: rpm expands macros in
 # scriptlet bodies).

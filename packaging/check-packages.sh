@@ -77,6 +77,18 @@ expect_mode() {
     [[ $got == "$2" ]] || fail "$1 is $got, expected $2"
     ok "$1 $got"
 }
+# The documentation under DIR (a package's /usr/share/doc/upsignon): every
+# file of PACKAGE_DOC_* (packaging/lib.sh) present, every relative link
+# resolving.
+expect_docs() { # DIR LABEL
+    local dir=$1 label=$2 f
+    for f in "${PACKAGE_DOC_FILES[@]}" "${PACKAGE_DOC_PAGES[@]/#/docs/}"; do
+        [[ $f == */* && $f != *.md ]] && f="$f.md"
+        [[ -s $dir/$f ]] || fail "$label: $dir/$f missing"
+    done
+    check_doc_links "$dir"
+    ok "$label docs: ${#PACKAGE_DOC_FILES[@]} files and ${#PACKAGE_DOC_PAGES[@]} pages of docs/, every relative link resolves"
+}
 expect_output() { # FILE TEXT
     grep -qF -- "$2" "$1" || { cat "$1"; fail "the output above lacks: $2"; }
     ok "said: $2"
@@ -182,6 +194,9 @@ deb_version="$version-${UPSIGNON_DEB_REVISION:-1}"
 dpkg-deb --info "$deb" | sed -n '/Package:/,/Description:/p'
 dpkg-deb --contents "$deb" | awk '{print "   " $1, $2, $NF}'
 
+dpkg-deb -x "$deb" "$work/deb-contents"
+expect_docs "$work/deb-contents/usr/share/doc/upsignon" ".deb"
+
 step "build the .rpm"
 rpm_file=$(bash "$REPO_ROOT/packaging/build-rpm.sh")
 
@@ -236,6 +251,7 @@ ok "$rpm_root/usr/bin/upsignon --version: $got"
 [[ $(stat -c %a "$rpm_root/var/backups/upsignon") == 700 ]] || fail "rpm /var/backups/upsignon mode"
 [[ -f $rpm_root/usr/lib/systemd/system/upsignon.service ]] || fail "rpm unit missing"
 ok "modes 640 / 750 / 700, unit in /usr/lib/systemd/system"
+expect_docs "$rpm_root/usr/share/doc/upsignon" ".rpm"
 
 step "dpkg -i (fresh install)"
 we_installed=1

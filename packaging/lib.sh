@@ -147,3 +147,64 @@ generate_assets() {
 }
 
 human_size() { numfmt --to=iec-i --suffix=B "$(stat -c %s "$1")"; }
+
+# --- documentation -----------------------------------------------------------
+#
+# Both packages ship the documentation in /usr/share/doc/upsignon laid out as
+# in the repository, so that README.md's links (docs/PAGE.md, SECURITY.md, ...)
+# and the links between pages resolve on the installed system. The changelog
+# is added by each build script (changelog.gz in the .deb, CHANGELOG.md in the
+# .rpm).
+PACKAGE_DOC_FILES=(README.md SECURITY.md ARCHITECTURE.md)
+# docs/PAGE.md: every page README.md links to. stage_docs fails when a shipped
+# page links to a file that is not shipped, so a page missing here shows up at
+# build time rather than as a dead link on a server.
+PACKAGE_DOC_PAGES=(install-linux install configuration migrations backups rollback standby
+                   console observability client-api data-inventory kubernetes)
+# Directories of docs/ shipped whole (images of console.md).
+PACKAGE_DOC_DIRS=(screenshots)
+# Links that point into the source tree (not documentation): never shipped,
+# left as they are.
+PACKAGE_DOC_SOURCE_LINKS=(../benches/README.md ../helm/upsignon)
+
+# Copies the documentation into DIR (created) with modes 0644/0755, then
+# checks its relative links.
+stage_docs() {
+    local dir=$1 f page sub
+    install -d -m 0755 "$dir/docs"
+    for f in "${PACKAGE_DOC_FILES[@]}"; do
+        install -m 0644 "$REPO_ROOT/$f" "$dir/$f"
+    done
+    for page in "${PACKAGE_DOC_PAGES[@]}"; do
+        install -m 0644 "$REPO_ROOT/docs/$page.md" "$dir/docs/$page.md"
+    done
+    for sub in "${PACKAGE_DOC_DIRS[@]}"; do
+        install -d -m 0755 "$dir/docs/$sub"
+        for f in "$REPO_ROOT/docs/$sub"/*; do
+            [[ -f $f ]] && install -m 0644 "$f" "$dir/docs/$sub/"
+        done
+    done
+    check_doc_links "$dir"
+}
+
+# Fails when a relative Markdown link ([text](target) or ![alt](target)) of a
+# .md file under DIR names a file that is not under DIR. External links
+# (scheme:), anchors within the page and PACKAGE_DOC_SOURCE_LINKS are skipped.
+check_doc_links() {
+    local dir=$1 md target path broken=0
+    while IFS= read -r -d '' md; do
+        while IFS= read -r target; do
+            target=${target#](}
+            target=${target%)}
+            target=${target%%#*}
+            [[ -z $target || $target =~ ^[a-zA-Z][a-zA-Z0-9+.-]*: ]] && continue
+            [[ " ${PACKAGE_DOC_SOURCE_LINKS[*]} " == *" $target "* ]] && continue
+            path="$(dirname "$md")/$target"
+            if [[ ! -e $path ]]; then
+                pkg_log "broken link in ${md#"$dir"/}: $target (not shipped: add it to PACKAGE_DOC_* in packaging/lib.sh)"
+                broken=1
+            fi
+        done < <(grep -oE '\]\([^) ]+\)' "$md" || true)
+    done < <(find "$dir" -name '*.md' -print0)
+    ((broken == 0)) || pkg_die "the packaged documentation has broken links"
+}

@@ -133,6 +133,13 @@ expect_refused 'tls.mode: none (loopback only)' "/tls/mode'?: value must be one 
     -f "$base" --set tls.mode=none
 expect_refused 'backup.enabled without claim and key' "/backup/(persistence|keySecret)" \
     -f "$base" --set backup.enabled=true
+expect_refused 'serviceMonitor without metrics.token' "metrics.serviceMonitor.enabled needs metrics.token.existingSecret" \
+    -f "$base" --set metrics.serviceMonitor.enabled=true
+expect_refused 'metrics.token.key with a slash' "/metrics/token/key'?: .*does not match pattern" \
+    -f "$base" --set metrics.token.existingSecret=upsignon-metrics-token --set metrics.token.key=a/b
+expect_refused 'metrics token also in extraEnv' "UPSIGNON_METRICS_TOKEN is set by metrics.token.existingSecret" \
+    -f "$base" --set metrics.token.existingSecret=upsignon-metrics-token \
+    --set 'extraEnv[0].name=UPSIGNON_METRICS_TOKEN' --set 'extraEnv[0].value=x'
 expect_refused 'runAsNonRoot: false' "/podSecurityContext/runAsNonRoot'?: value must be true" \
     -f "$base" --set podSecurityContext.runAsNonRoot=false
 expect_refused 'allowPrivilegeEscalation: true' "/securityContext/allowPrivilegeEscalation'?: value must be false" \

@@ -12,9 +12,10 @@ assertion makes the exit code 1. What is tested is what matters in
 production: security contexts, resources, probes on the health routes over
 HTTPS, migrations in hook Jobs that depend on no ordinary resource of the
 release, the database URL only ever from a Secret, the secrets key mounted
-from a Secret into the server pods only, migrate_on_start false,
-the optional resources rendered only when enabled, and the UPSIGNON_*
-variables limited to keys the server knows (docs/configuration.md).
+from a Secret into the server pods only, migrate_on_start false, the
+metrics token from a Secret into the server pods only and sent by the
+ServiceMonitor, the optional resources rendered only when enabled, and the
+UPSIGNON_* variables limited to keys the server knows (docs/configuration.md).
 """
 
 from __future__ import annotations
@@ -60,6 +61,12 @@ EXPECTED = {
                          "inline_secret": False, "tls_files": True, "networkpolicy": False},
     "backup-values": {"pdb": True, "ingress": False, "cronjob": True, "servicemonitor": True,
                       "inline_secret": False, "tls_files": False, "networkpolicy": False},
+}
+# The Secret and key of the metrics token (metrics.token.*) per ci/ values
+# file; absent: no token, so no UPSIGNON_METRICS_TOKEN anywhere.
+METRICS_TOKEN = {
+    "backup-values": {"name": "upsignon-metrics-token", "key": "token"},
+    "tls-files-values": {"name": "upsignon-metrics", "key": "metrics-token"},
 }
 
 
@@ -519,10 +526,54 @@ def test_servicemonitor_only_when_enabled(m, expect, ctx):
     endpoint_fields = {"port", "scheme", "path", "interval", "scrapeTimeout", "tlsConfig",
                        "honorLabels", "relabelings", "metricRelabelings", "bearerTokenSecret",
                        "authorization", "basicAuth", "params"}
+    # The server answers /metrics only with the bearer token (401 without,
+    # 404 with no token configured): the chart refuses a ServiceMonitor
+    # without metrics.token, so every rendered one has a token.
+    token = METRICS_TOKEN.get(m.name)
+    assert token, "a ServiceMonitor rendered without metrics.token (its scrapes would get 404)"
     for ep in sm["spec"]["endpoints"]:
         assert set(ep) <= endpoint_fields, f"unknown endpoint fields {set(ep) - endpoint_fields}"
         assert ep["port"] == "https" and ep["scheme"] == "https" and ep["path"] == "/metrics"
         assert re.fullmatch(r"[0-9]+(ms|s|m|h)", ep["interval"])
+        # monitoring.coreos.com/v1 SafeAuthorization: type and a SecretKeySelector
+        # (the Secret in the ServiceMonitor's namespace).
+        auth = ep.get("authorization")
+        assert auth == {"type": "Bearer", "credentials": token}, f"endpoint authorization: {auth}"
+        assert "bearerTokenSecret" not in ep and "basicAuth" not in ep, "one way of sending the token"
+    # The Deployment reads the token from the same Secret and key.
+    ref = env_map(container(m.deployment()))["UPSIGNON_METRICS_TOKEN"]["valueFrom"]["secretKeyRef"]
+    assert ref == token, f"ServiceMonitor sends {token}, the server reads {ref}"
+
+
+def test_metrics_token(m, expect, ctx):
+    # UPSIGNON_METRICS_TOKEN from metrics.token.existingSecret, in the server
+    # pods only: never a literal, never in the ConfigMap, never in the hook
+    # Jobs or the backup CronJob (they serve nothing).
+    token = METRICS_TOKEN.get(m.name)
+    dep = m.deployment()
+    assert "UPSIGNON_METRICS_TOKEN" not in m.configmap_env(), "the metrics token in the ConfigMap"
+    env = env_map(container(dep))
+    if not token:
+        assert "UPSIGNON_METRICS_TOKEN" not in env, "UPSIGNON_METRICS_TOKEN without metrics.token"
+    else:
+        var = env.get("UPSIGNON_METRICS_TOKEN")
+        assert var, "UPSIGNON_METRICS_TOKEN missing from the server container"
+        assert set(var) == {"name", "valueFrom"}, f"UPSIGNON_METRICS_TOKEN is not from a Secret: {var}"
+        ref = var["valueFrom"]["secretKeyRef"]
+        assert {k: ref[k] for k in ("name", "key")} == token, f"UPSIGNON_METRICS_TOKEN from {ref}"
+        assert not ref.get("optional"), "a missing metrics token Secret must stop the pod"
+        names = [e["name"] for e in container(dep)["env"]]
+        assert names.count("UPSIGNON_METRICS_TOKEN") == 1, "UPSIGNON_METRICS_TOKEN set twice"
+    for w in workloads(m):
+        if w is dep:
+            continue
+        c = container(w)
+        where = f"{w['kind']} {w['metadata']['name']}"
+        assert "UPSIGNON_METRICS_TOKEN" not in env_map(c), f"{where} gets the metrics token"
+        if token:
+            refs = [e.get("valueFrom", {}).get("secretKeyRef", {}).get("name") for e in c.get("env", [])]
+            refs += [src.get("secretRef", {}).get("name") for src in c.get("envFrom", [])]
+            assert token["name"] not in refs, f"{where} reads the metrics token Secret"
 
 
 def test_no_unexpected_kinds(m, expect, ctx):

@@ -59,6 +59,7 @@ impl Store {
             // gets 503: long enough to ride out a busy moment, short enough
             // that apps are told to retry rather than hang.
             .connection_timeout(Duration::from_secs(5))
+            .error_handler(Box::new(ConnectFailures))
             .build_unchecked(opener);
         Ok(Self {
             pool,
@@ -308,5 +309,21 @@ fn immediate_sqlite_transaction<T, E: From<StoreError>>(
             AnsiTransactionManager::rollback_transaction(inner).map_err(StoreError::from)?;
             Err(error)
         }
+    }
+}
+
+/// Failed reconnections of the pool, logged as one warning each (not as
+/// errors: an outage is reported by `/health/ready` and the 503s, and an
+/// error line would become an error report per retry).
+#[derive(Debug)]
+struct ConnectFailures;
+
+impl diesel::r2d2::HandleError<diesel::r2d2::Error> for ConnectFailures {
+    fn handle_error(&self, error: diesel::r2d2::Error) {
+        let reason = error.to_string();
+        tracing::warn!(
+            reason = reason.trim(),
+            "cannot open a database connection; retrying"
+        );
     }
 }

@@ -103,6 +103,16 @@ Included by every template that needs the database, so it fails early.
 {{- if and .Values.podDisruptionBudget.minAvailable .Values.podDisruptionBudget.maxUnavailable -}}
 {{- fail "podDisruptionBudget: set minAvailable or maxUnavailable, not both" -}}
 {{- end -}}
+{{- if and .Values.metrics.serviceMonitor.enabled (not .Values.metrics.token.existingSecret) -}}
+{{- fail "metrics.serviceMonitor.enabled needs metrics.token.existingSecret: a Secret whose key metrics.token.key (default token) holds the metrics token (at least 32 characters, e.g. openssl rand -hex 32); without it /metrics answers 404 (docs/kubernetes.md, Monitoring)" -}}
+{{- end -}}
+{{- if .Values.metrics.token.existingSecret -}}
+{{- range .Values.extraEnv -}}
+{{- if eq (toString .name) "UPSIGNON_METRICS_TOKEN" -}}
+{{- fail "UPSIGNON_METRICS_TOKEN is set by metrics.token.existingSecret: remove it from extraEnv" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
 {{- if .Values.backup.enabled -}}
 {{- if not .Values.backup.persistence.existingClaim -}}
 {{- fail "backup.enabled needs backup.persistence.existingClaim: a PersistentVolumeClaim for the backup files" -}}
