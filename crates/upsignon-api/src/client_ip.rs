@@ -1,5 +1,15 @@
 use std::net::IpAddr;
 
+/// The address of the client that made `req`: [`client_ip`] on its peer
+/// address and `X-Forwarded-For` header.
+pub fn request_client_ip(req: &actix_web::HttpRequest, trusted: &[IpAddr]) -> Option<IpAddr> {
+    let forwarded = req
+        .headers()
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok());
+    client_ip(req.peer_addr().map(|a| a.ip()), forwarded, trusted)
+}
+
 /// The address of the client that made a request.
 ///
 /// `X-Forwarded-For` is believed only when the direct peer is a trusted

@@ -23,7 +23,7 @@ mod server;
 mod standby_gate;
 pub mod tls;
 
-pub use client_ip::client_ip;
+pub use client_ip::{client_ip, request_client_ip};
 pub use health::OPENAPI;
 pub use mail::{MailMessage, Mailer};
 pub use metrics::{BackupFigures, BackupSource};

@@ -12,7 +12,7 @@ use actix_web::{HttpRequest, HttpResponse, get};
 use serde_json::json;
 use upsignon_config::Secret;
 
-use crate::{AppContext, client_ip};
+use crate::{AppContext, request_client_ip};
 
 const CHUNK: usize = 64 * 1024;
 
@@ -40,15 +40,7 @@ async fn snapshot(req: HttpRequest, ctx: web::Data<AppContext>) -> HttpResponse 
         return HttpResponse::NotFound().json(json!({ "error": "not_found" }));
     };
     if !proves_secret(&req, &replication.secret) {
-        let forwarded = req
-            .headers()
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok());
-        let ip = client_ip(
-            req.peer_addr().map(|a| a.ip()),
-            forwarded,
-            &ctx.trusted_proxies,
-        );
+        let ip = request_client_ip(&req, &ctx.trusted_proxies);
         tracing::warn!(
             client_ip = ip.map(|ip| ip.to_string()).unwrap_or_default(),
             "replication request refused: wrong or missing replication secret"

@@ -5,7 +5,7 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{Error, web};
 
-use crate::{AppContext, client_ip};
+use crate::{AppContext, request_client_ip};
 
 /// Logs one line per request: method, path (never the query string, which
 /// may carry tokens), status, latency and client IP.
@@ -20,11 +20,7 @@ pub(crate) async fn log_request(
         .app_data::<web::Data<AppContext>>()
         .map(|ctx| ctx.trusted_proxies.clone())
         .unwrap_or_default();
-    let forwarded = req
-        .headers()
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok());
-    let ip = client_ip(req.peer_addr().map(|a| a.ip()), forwarded, &trusted);
+    let ip = request_client_ip(req.request(), &trusted);
     let response = next.call(req).await?;
     tracing::info!(
         method = %method,

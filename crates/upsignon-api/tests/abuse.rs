@@ -95,15 +95,11 @@ async fn post(
 fn access_request(email: &str) -> Value {
     json!({
         "userEmail": email,
-        "deviceId": uuid_like(email),
+        "deviceId": format!("device-of-{email}"),
         "devicePublicKey": "not checked before the limit",
         "deviceName": "Laptop",
         "osFamily": "linux",
     })
-}
-
-fn uuid_like(seed: &str) -> String {
-    format!("device-{}", seed.len())
 }
 
 async fn one_address_is_limited_across_accounts_and_others_are_not(backend: Backend) {

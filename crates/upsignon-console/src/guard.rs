@@ -63,16 +63,7 @@ pub fn check_form(req: &HttpRequest, given: &str) -> Result<(), ConsoleError> {
 
 /// The client address, as the API logs it (trusted proxies honoured).
 pub fn client_ip(req: &HttpRequest, console: &Console) -> Option<String> {
-    let forwarded = req
-        .headers()
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok());
-    upsignon_api::client_ip(
-        req.peer_addr().map(|a| a.ip()),
-        forwarded,
-        &console.trusted_proxies,
-    )
-    .map(|ip| ip.to_string())
+    upsignon_api::request_client_ip(req, &console.trusted_proxies).map(|ip| ip.to_string())
 }
 
 /// Runs `work` off the async workers with one database connection.

@@ -9,7 +9,7 @@ use upsignon_store::queries::audit;
 
 use super::ApiError;
 use super::context::{SignedIn, now_ms, with_session};
-use crate::{AppContext, client_ip};
+use crate::{AppContext, request_client_ip};
 
 /// Events an app may report; anything else is refused, so the log stays
 /// a list of known actions.
@@ -94,14 +94,5 @@ pub(crate) fn record(
 
 /// The client's IP as the request log sees it (trusted proxies honoured).
 pub(crate) fn client_ip_text(req: &HttpRequest, ctx: &AppContext) -> Option<String> {
-    let forwarded = req
-        .headers()
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok());
-    client_ip(
-        req.peer_addr().map(|a| a.ip()),
-        forwarded,
-        &ctx.trusted_proxies,
-    )
-    .map(|ip| ip.to_string())
+    request_client_ip(req, &ctx.trusted_proxies).map(|ip| ip.to_string())
 }

@@ -58,15 +58,7 @@ pub(crate) async fn with_session<T: Send + 'static>(
 /// authentication, password reset) against the rate limits: per client
 /// address, and per account (`tenant:email`). Refused: 429 with Retry-After.
 pub(crate) fn limit(req: &HttpRequest, ctx: &AppContext, email: &str) -> Result<(), ApiError> {
-    let forwarded = req
-        .headers()
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok());
-    let ip = crate::client_ip(
-        req.peer_addr().map(|a| a.ip()),
-        forwarded,
-        &ctx.trusted_proxies,
-    );
+    let ip = crate::request_client_ip(req, &ctx.trusted_proxies);
     let account = format!("{}:{}", tenant_slug(req), email.trim());
     ctx.limits.check(ip, &account).map_err(|refused| {
         ctx.metrics.rate_limited(refused.scope());

@@ -21,6 +21,7 @@ mod vault_data;
 
 use actix_web::web;
 
+pub(crate) use context::bearer;
 pub use error::ApiError;
 
 pub(crate) fn routes(cfg: &mut web::ServiceConfig) {

@@ -3,6 +3,7 @@ use serde_json::json;
 
 use super::Snapshot;
 use crate::AppContext;
+use crate::client_api::bearer;
 use crate::proofs::{constant_time_eq, sha256_hex};
 
 pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
@@ -17,14 +18,9 @@ async fn metrics(req: HttpRequest, ctx: web::Data<AppContext>) -> HttpResponse {
     let Some(expected) = &ctx.metrics_token else {
         return HttpResponse::NotFound().json(json!({ "error": "not_found" }));
     };
-    let given = req
-        .headers()
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or_default();
+    let given = bearer(&req).unwrap_or_default();
     // Hashes first, so the comparison takes as long whatever the lengths.
-    let (given, expected) = (sha256_hex(given), sha256_hex(expected.expose()));
+    let (given, expected) = (sha256_hex(&given), sha256_hex(expected.expose()));
     if !constant_time_eq(given.as_bytes(), expected.as_bytes()) {
         return HttpResponse::Unauthorized()
             .insert_header(("WWW-Authenticate", "Bearer"))
