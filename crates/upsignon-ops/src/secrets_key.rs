@@ -81,6 +81,52 @@ fn load(path: &Path) -> Result<SecretBox, SecretsKeyError> {
     SecretBox::new(&key).map_err(|e| fail(path, e.to_string(), "Restore the file from your copy."))
 }
 
+/// The key's text (base64), for a backup to carry, or `None` when the
+/// site has no key yet. A key that cannot be used is an error.
+pub fn read_text(path: &Path) -> Result<Option<String>, SecretsKeyError> {
+    if !path.exists() {
+        return Ok(None);
+    }
+    load(path)?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| fail(path, e.to_string(), "Check the file's owner and mode."))?;
+    Ok(Some(text.trim().to_string()))
+}
+
+/// Whether `text` is a key this server can use (32 bytes in base64).
+pub fn is_valid_text(text: &str) -> bool {
+    STANDARD
+        .decode(text.trim())
+        .is_ok_and(|k| k.len() == KEY_LEN)
+}
+
+/// Puts `text` (a key from a backup) at `path`: written to a new file with
+/// mode 0600 in the same directory, fsynced, then renamed over the old one.
+/// Does nothing when the file already holds that key.
+pub fn replace(path: &Path, text: &str) -> Result<bool, SecretsKeyError> {
+    let fix = "Copy the key by hand: it is the secrets_key line of the backup's header; or check the directory's owner.";
+    if std::fs::read_to_string(path).is_ok_and(|old| old.trim() == text.trim()) {
+        return Ok(false);
+    }
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|e| fail(path, e.to_string(), fix))?;
+    let mut file = tempfile::Builder::new()
+        .prefix(".secrets.key.")
+        .suffix(".partial")
+        .permissions(std::fs::Permissions::from_mode(0o600))
+        .tempfile_in(dir)
+        .map_err(|e| fail(path, e.to_string(), fix))?;
+    file.write_all(format!("{}\n", text.trim()).as_bytes())
+        .and_then(|()| file.as_file().sync_all())
+        .map_err(|e| fail(path, e.to_string(), fix))?;
+    file.persist(path)
+        .map_err(|e| fail(path, e.error.to_string(), fix))?;
+    Ok(true)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -162,6 +162,7 @@ impl Prepared {
             }
             Role::Primary => None,
         };
+        crate::backup::schedule::remove_leftovers(&self.config);
         let scheduled_backups = standby_of.is_none()
             && crate::backup::schedule::start(&self.config, self.store.clone());
         let server =
@@ -202,7 +203,10 @@ impl Prepared {
                 secret: secret.clone(),
                 source: Arc::new(BackupSnapshots {
                     store: self.store.clone(),
-                    key_file: key.clone(),
+                    keys: crate::backup::Keys {
+                        backup: key.clone(),
+                        secrets: Some(self.config.secrets_key()),
+                    },
                     dir: self.config.state_dir.join("replication"),
                 }),
             }),

@@ -1,17 +1,22 @@
 //! Reading every application table as rows of JSON values, and writing such
 //! rows back, the same way on SQLite and PostgreSQL: the base of portable
-//! backups. Values travel as JSON (text, integers, booleans, null) and are
-//! written back as literals of the target column's type, so a backup from
-//! one backend restores into the other.
+//! backups. Rows are read in one pass per table (SQLite by rowid, PostgreSQL
+//! through a cursor), so time is linear in rows and memory holds one page.
+//! Values travel as JSON (text, integers, booleans, null) and are written
+//! back as bound parameters of the target column's type, never as SQL text
+//! built from data: every value the database holds comes back byte for byte.
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use diesel::sql_types::Text;
+use diesel::sql_types::{BigInt, Bool, Nullable, Text};
 
 use crate::{AnyConnection, Backend, StoreError, introspect};
 
 /// Tables that describe this database's own history, never copied.
 const LEDGERS: [&str; 2] = ["upsignon_schema_ledger", "upsignon_release_ledger"];
+
+/// The PostgreSQL cursor a [`TableReader`] reads through.
+const CURSOR: &str = "upsignon_dump_rows";
 
 #[derive(QueryableByName)]
 struct Line {
@@ -19,7 +24,15 @@ struct Line {
     line: String,
 }
 
-/// The kind of a column, as far as writing a literal is concerned.
+#[derive(QueryableByName)]
+struct KeyedLine {
+    #[diesel(sql_type = Text)]
+    line: String,
+    #[diesel(sql_type = BigInt)]
+    k: i64,
+}
+
+/// The kind of a column, as far as binding a value is concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ColumnKind {
     Bool,
@@ -79,62 +92,196 @@ pub fn column_kinds(
         .collect())
 }
 
-/// One page of `table`'s rows, each a JSON array in column order, ordered
-/// by every column so that pages are stable within one snapshot.
-pub fn read_page(
-    conn: &mut AnyConnection,
-    table: &str,
-    columns: &[String],
-    offset: u64,
-    limit: u64,
-) -> Result<Vec<serde_json::Value>, StoreError> {
-    let quoted: Vec<String> = columns.iter().map(|c| quote(c)).collect();
-    let list = quoted.join(", ");
-    let row = match conn.backend() {
-        Backend::Sqlite => format!("json_array({list})"),
-        Backend::Postgres => format!("json_build_array({list})::text"),
-    };
-    let order: Vec<String> = (1..=columns.len()).map(|i| i.to_string()).collect();
-    let sql = format!(
-        "SELECT {row} AS line FROM (SELECT {list} FROM {} ORDER BY {} LIMIT {limit} OFFSET {offset}) AS page",
-        quote(table),
-        order.join(", ")
-    );
-    diesel::sql_query(sql)
-        .load::<Line>(conn)?
-        .into_iter()
-        .map(|l| serde_json::from_str(&l.line).map_err(|e| StoreError::Dump(e.to_string())))
-        .collect()
+/// Reads one table's rows in pages, each row a JSON array (as text) in
+/// column order. Each page continues where the last one stopped (SQLite:
+/// the next rowids; PostgreSQL: the next rows of one cursor), so a table
+/// costs one pass whatever its size. Use it inside one snapshot
+/// ([`crate::Store::snapshot`]) and call [`TableReader::close`] when done.
+pub struct TableReader {
+    table: String,
+    row: String,
+    /// SQLite: the last rowid read.
+    after: i64,
+    open: bool,
+    done: bool,
 }
 
-/// Inserts `rows` (JSON arrays in the order of `columns`) into `table`.
+impl TableReader {
+    pub fn open(
+        conn: &mut AnyConnection,
+        table: &str,
+        columns: &[String],
+    ) -> Result<Self, StoreError> {
+        let list: Vec<String> = columns.iter().map(|c| quote(c)).collect();
+        let list = list.join(", ");
+        let mut reader = TableReader {
+            table: quote(table),
+            row: match conn.backend() {
+                Backend::Sqlite => format!("json_array({list})"),
+                Backend::Postgres => format!("json_build_array({list})::text"),
+            },
+            after: i64::MIN,
+            open: false,
+            done: false,
+        };
+        if conn.backend() == Backend::Postgres {
+            conn.batch_execute(&format!(
+                "DECLARE {CURSOR} NO SCROLL CURSOR FOR SELECT {} AS line FROM {}",
+                reader.row, reader.table
+            ))?;
+            reader.open = true;
+        }
+        Ok(reader)
+    }
+
+    /// Up to `limit` more rows; fewer (or none) at the end of the table.
+    pub fn next_page(
+        &mut self,
+        conn: &mut AnyConnection,
+        limit: u64,
+    ) -> Result<Vec<String>, StoreError> {
+        if self.done {
+            return Ok(Vec::new());
+        }
+        let limit = limit.max(1);
+        let lines = match conn.backend() {
+            Backend::Sqlite => {
+                let sql = format!(
+                    "SELECT {} AS line, rowid AS k FROM {} WHERE rowid > {} ORDER BY rowid LIMIT {limit}",
+                    self.row, self.table, self.after
+                );
+                let rows = diesel::sql_query(sql).load::<KeyedLine>(conn)?;
+                if let Some(last) = rows.last() {
+                    self.after = last.k;
+                }
+                rows.into_iter().map(|r| r.line).collect::<Vec<_>>()
+            }
+            Backend::Postgres => diesel::sql_query(format!("FETCH FORWARD {limit} FROM {CURSOR}"))
+                .load::<Line>(conn)?
+                .into_iter()
+                .map(|l| l.line)
+                .collect(),
+        };
+        if (lines.len() as u64) < limit {
+            self.done = true;
+        }
+        Ok(lines)
+    }
+
+    /// Releases the cursor (PostgreSQL), so the next table can open its own.
+    pub fn close(mut self, conn: &mut AnyConnection) -> Result<(), StoreError> {
+        if self.open {
+            self.open = false;
+            conn.batch_execute(&format!("CLOSE {CURSOR}"))?;
+        }
+        Ok(())
+    }
+}
+
+/// One value of a row, typed for binding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cell {
+    Null,
+    Bool(bool),
+    Integer(i64),
+    Text(String),
+}
+
+impl Cell {
+    /// The value of a backup's JSON `cell` for a column of `kind`.
+    pub fn from_json(cell: serde_json::Value, kind: ColumnKind) -> Result<Cell, StoreError> {
+        use serde_json::Value;
+        Ok(match (cell, kind) {
+            (Value::Null, _) => Cell::Null,
+            (Value::Bool(b), ColumnKind::Bool) => Cell::Bool(b),
+            (Value::Bool(b), ColumnKind::Integer) => Cell::Integer(i64::from(b)),
+            (Value::Number(n), ColumnKind::Bool) if n.as_i64().is_some() => {
+                Cell::Bool(n.as_i64() != Some(0))
+            }
+            (Value::Number(n), ColumnKind::Integer) if n.as_i64().is_some() => {
+                Cell::Integer(n.as_i64().unwrap_or_default())
+            }
+            (Value::Number(n), ColumnKind::Text) if n.is_i64() || n.is_u64() => {
+                Cell::Text(n.to_string())
+            }
+            (Value::String(s), ColumnKind::Text) => Cell::Text(s),
+            (other, kind) => {
+                return Err(StoreError::Dump(format!(
+                    "value {} does not fit a {kind:?} column",
+                    short(&other)
+                )));
+            }
+        })
+    }
+}
+
+fn short(value: &serde_json::Value) -> String {
+    let text = value.to_string();
+    match text.char_indices().nth(40) {
+        Some((at, _)) => format!("{}...", &text[..at]),
+        None => text,
+    }
+}
+
+/// Binds every cell of `rows` to `sql` as a parameter of its column's type
+/// and runs it on `conn` (a backend's own connection).
+macro_rules! bind_and_run {
+    ($conn:expr, $db:ty, $sql:expr, $rows:expr, $kinds:expr) => {{
+        let mut query = diesel::sql_query($sql).into_boxed::<$db>();
+        for row in $rows {
+            for (cell, kind) in row.into_iter().zip($kinds.iter()) {
+                query = match (cell, kind) {
+                    (Cell::Bool(b), _) => query.bind::<Nullable<Bool>, _>(Some(b)),
+                    (Cell::Integer(i), _) => query.bind::<Nullable<BigInt>, _>(Some(i)),
+                    (Cell::Text(s), _) => query.bind::<Nullable<Text>, _>(Some(s)),
+                    (Cell::Null, ColumnKind::Bool) => query.bind::<Nullable<Bool>, _>(None::<bool>),
+                    (Cell::Null, ColumnKind::Integer) => {
+                        query.bind::<Nullable<BigInt>, _>(None::<i64>)
+                    }
+                    (Cell::Null, ColumnKind::Text) => {
+                        query.bind::<Nullable<Text>, _>(None::<String>)
+                    }
+                };
+            }
+        }
+        query.execute($conn)?;
+    }};
+}
+
+/// Inserts `rows` (each with one cell per column of `columns`) into `table`
+/// in one statement whose values are bound parameters.
 pub fn insert_rows(
     conn: &mut AnyConnection,
     table: &str,
     columns: &[(String, ColumnKind)],
-    rows: &[serde_json::Value],
+    rows: Vec<Vec<Cell>>,
 ) -> Result<(), StoreError> {
     if rows.is_empty() {
         return Ok(());
     }
+    if let Some(bad) = rows.iter().find(|r| r.len() != columns.len()) {
+        return Err(StoreError::Dump(format!(
+            "a row of {table} has {} values, not {}",
+            bad.len(),
+            columns.len()
+        )));
+    }
     let names: Vec<String> = columns.iter().map(|(c, _)| quote(c)).collect();
+    let backend = conn.backend();
+    let mut n = 0;
     let mut values = Vec::with_capacity(rows.len());
-    for row in rows {
-        let cells = row
-            .as_array()
-            .filter(|cells| cells.len() == columns.len())
-            .ok_or_else(|| {
-                StoreError::Dump(format!(
-                    "a row of {table} does not have {} values",
-                    columns.len()
-                ))
-            })?;
-        let literals: Result<Vec<String>, StoreError> = cells
+    for _ in &rows {
+        let marks: Vec<String> = columns
             .iter()
-            .zip(columns)
-            .map(|(cell, (_, kind))| literal(cell, *kind))
+            .map(|_| {
+                n += 1;
+                match backend {
+                    Backend::Sqlite => "?".to_string(),
+                    Backend::Postgres => format!("${n}"),
+                }
+            })
             .collect();
-        values.push(format!("({})", literals?.join(", ")));
+        values.push(format!("({})", marks.join(", ")));
     }
     let sql = format!(
         "INSERT INTO {} ({}) VALUES {}",
@@ -142,7 +289,11 @@ pub fn insert_rows(
         names.join(", "),
         values.join(", ")
     );
-    conn.batch_execute(&sql)?;
+    let kinds: Vec<ColumnKind> = columns.iter().map(|(_, k)| *k).collect();
+    match conn {
+        AnyConnection::Sqlite(c) => bind_and_run!(c, diesel::sqlite::Sqlite, sql, rows, kinds),
+        AnyConnection::Postgresql(c) => bind_and_run!(c, diesel::pg::Pg, sql, rows, kinds),
+    }
     Ok(())
 }
 
@@ -162,27 +313,6 @@ pub fn has_rows(conn: &mut AnyConnection) -> Result<bool, StoreError> {
         }
     }
     Ok(false)
-}
-
-fn literal(cell: &serde_json::Value, kind: ColumnKind) -> Result<String, StoreError> {
-    use serde_json::Value;
-    Ok(match (cell, kind) {
-        (Value::Null, _) => "NULL".to_string(),
-        (Value::Bool(b), _) => if *b { "TRUE" } else { "FALSE" }.to_string(),
-        (Value::Number(n), ColumnKind::Bool) => if n.as_i64() == Some(0) {
-            "FALSE"
-        } else {
-            "TRUE"
-        }
-        .to_string(),
-        (Value::Number(n), _) if n.is_i64() || n.is_u64() => n.to_string(),
-        (Value::String(s), ColumnKind::Text) => format!("'{}'", s.replace('\'', "''")),
-        (other, kind) => {
-            return Err(StoreError::Dump(format!(
-                "value {other} does not fit a {kind:?} column"
-            )));
-        }
-    })
 }
 
 fn quote(identifier: &str) -> String {

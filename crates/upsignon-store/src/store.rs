@@ -306,7 +306,11 @@ fn immediate_sqlite_transaction<T, E: From<StoreError>>(
             Ok(value)
         }
         Err(error) => {
-            AnsiTransactionManager::rollback_transaction(inner).map_err(StoreError::from)?;
+            // SQLite may have rolled back already (a full disk ends the
+            // transaction): the work's own error is the one to report.
+            if let Err(rollback) = AnsiTransactionManager::rollback_transaction(inner) {
+                tracing::warn!(error = %rollback, "rollback after a failed transaction");
+            }
             Err(error)
         }
     }

@@ -22,12 +22,20 @@ pub fn backup(
 ) -> anyhow::Result<()> {
     match action {
         None => {
-            let out =
-                out.unwrap_or_else(|| config.backups().join(backup::default_name("upsignon")));
+            let keys = backup::Keys::of(config)?;
             let store = Store::open(&config.database(), 1)?;
             let mut line = ProgressLine::new("backing up");
-            let report =
-                backup::backup_with_progress(&store, key(config)?, &out, &mut |p| line.update(p));
+            let mut progress = |p: backup::Progress<'_>| line.update(p);
+            let report = match out {
+                Some(out) => backup::backup_with_progress(&store, &keys, &out, &mut progress),
+                None => backup::backup_named(
+                    &store,
+                    &keys,
+                    &config.backups(),
+                    "upsignon",
+                    &mut progress,
+                ),
+            };
             line.finish();
             println!("{}", report?);
         }

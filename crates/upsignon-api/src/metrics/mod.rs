@@ -35,6 +35,12 @@ pub struct BackupFigures {
     /// When the last restore drill ran, and whether it passed.
     pub drill_unix: Option<i64>,
     pub drill_ok: Option<bool>,
+    /// The last scheduled backup that worked (Unix seconds).
+    pub last_success_unix: Option<i64>,
+    /// Whether the last scheduled backup worked (`None`: none ran yet).
+    pub last_run_ok: Option<bool>,
+    /// Scheduled backups that failed, counted across restarts.
+    pub failures_total: u64,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -105,6 +111,9 @@ pub struct Metrics {
     backup_newest: FloatGauge,
     drill_time: FloatGauge,
     drill_ok: Gauge,
+    backup_last_success: FloatGauge,
+    backup_last_run_ok: Gauge,
+    backup_failures: Counter,
     standby: Gauge,
     standby_age: FloatGauge,
 }
@@ -192,6 +201,24 @@ impl Metrics {
             "1 when the last restore drill passed, 0 when it failed or never ran",
             drill_ok.clone(),
         );
+        let backup_last_success = FloatGauge::default();
+        registry.register(
+            "upsignon_backup_last_success_timestamp_seconds",
+            "When the last scheduled backup that worked finished (Unix time; 0 when none did)",
+            backup_last_success.clone(),
+        );
+        let backup_last_run_ok = Gauge::default();
+        registry.register(
+            "upsignon_backup_last_run_success",
+            "1 when the last scheduled backup worked, 0 when it failed or none ran yet",
+            backup_last_run_ok.clone(),
+        );
+        let backup_failures = Counter::default();
+        registry.register(
+            "upsignon_backup_failures",
+            "Scheduled backups that failed",
+            backup_failures.clone(),
+        );
         let standby = Gauge::default();
         registry.register(
             "upsignon_standby",
@@ -216,6 +243,9 @@ impl Metrics {
             backup_newest,
             drill_time,
             drill_ok,
+            backup_last_success,
+            backup_last_run_ok,
+            backup_failures,
             standby,
             standby_age,
         }
@@ -282,6 +312,15 @@ impl Metrics {
             .set(backups.newest_unix.unwrap_or(0) as f64);
         self.drill_time.set(backups.drill_unix.unwrap_or(0) as f64);
         self.drill_ok.set(i64::from(backups.drill_ok == Some(true)));
+        self.backup_last_success
+            .set(backups.last_success_unix.unwrap_or(0) as f64);
+        self.backup_last_run_ok
+            .set(i64::from(backups.last_run_ok == Some(true)));
+        let counted = self.backup_failures.get();
+        if backups.failures_total > counted {
+            self.backup_failures
+                .inc_by(backups.failures_total - counted);
+        }
         self.standby.set(i64::from(now.standby_age_secs.is_some()));
         self.standby_age.set(now.standby_age_secs.unwrap_or(0.0));
         let mut text = String::new();

@@ -25,6 +25,28 @@ pub enum BackupError {
     )]
     Damaged { path: PathBuf, reason: String },
     #[error(
+        "{path} is empty (0 bytes): it is not a backup (an interrupted backup never leaves a file under its final name). Nothing was changed; use another backup."
+    )]
+    Empty { path: PathBuf },
+    #[error(
+        "{path} was made by a newer upsignon (backup format {version}; this binary reads formats up to {ours}): upgrade upsignon first, then restore it. Nothing was changed."
+    )]
+    NewerFormat {
+        path: PathBuf,
+        version: u32,
+        ours: u32,
+    },
+    #[error(
+        "{path} already exists: a backup never replaces a file. Choose another --out, or move that file away."
+    )]
+    Exists { path: PathBuf },
+    #[error(
+        "no space left on the disk of {place}: free some space there and run the command again. Nothing was changed."
+    )]
+    DiskFull { place: String },
+    #[error(transparent)]
+    SecretsKey(#[from] crate::secrets_key::SecretsKeyError),
+    #[error(
         "{path} was made on schema {backup} by upsignon {server}, newer than this binary's {ours}. Nothing was changed; restore it with upsignon {server} or newer."
     )]
     NewerSchema {
@@ -56,13 +78,37 @@ pub enum BackupError {
     Store(#[from] StoreError),
 }
 
+/// A store error as a backup error: a full disk says so plainly.
+pub(crate) fn store_error(error: StoreError, place: &str) -> BackupError {
+    let text = error.to_string();
+    if text.contains("disk is full") || text.contains("No space left") {
+        BackupError::DiskFull {
+            place: place.to_string(),
+        }
+    } else {
+        BackupError::Store(error)
+    }
+}
+
 pub(crate) fn io<'a>(
     what: &'static str,
     path: &'a std::path::Path,
 ) -> impl Fn(std::io::Error) -> BackupError + 'a {
-    move |e| BackupError::Io {
-        what,
-        path: path.to_path_buf(),
-        reason: e.to_string(),
+    move |e| {
+        if e.kind() == std::io::ErrorKind::StorageFull {
+            let temporary = path.to_string_lossy().ends_with(super::leftovers::SUFFIX);
+            let place = match path.parent() {
+                Some(dir) if temporary => dir,
+                _ => path,
+            };
+            return BackupError::DiskFull {
+                place: place.display().to_string(),
+            };
+        }
+        BackupError::Io {
+            what,
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        }
     }
 }

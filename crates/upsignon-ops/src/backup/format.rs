@@ -20,6 +20,13 @@ pub struct Header {
     pub backend: String,
     /// Unix milliseconds.
     pub created_at: i64,
+    /// The site's secrets key (base64), which seals the admins' TOTP
+    /// secrets: a restore puts it in `secrets_key_file`, so the restored
+    /// admins can sign in on a new machine. Absent in backups of sites
+    /// without one, and in backups made before 0.2 (the format stays 1:
+    /// older binaries read these backups and ignore it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secrets_key: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

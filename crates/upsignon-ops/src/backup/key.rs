@@ -3,12 +3,42 @@
 //! its public half; restoring needs the file.
 
 use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use age::secrecy::ExposeSecret;
 use age::x25519::Identity;
 
 use super::BackupError;
+
+/// The files a backup is made and restored with: the backup key, and the
+/// secrets key whose value every backup carries (inside its encryption),
+/// so that a restore on a new machine can open the admins' sealed secrets.
+#[derive(Debug, Clone)]
+pub struct Keys {
+    /// `backup_key_file`.
+    pub backup: PathBuf,
+    /// `secrets_key_file`: read by a backup, written by a restore. `None`
+    /// for a reader that must not touch it (the restore drill).
+    pub secrets: Option<PathBuf>,
+}
+
+impl Keys {
+    /// The site's keys; fails when no backup key is configured.
+    pub fn of(config: &upsignon_config::Config) -> Result<Keys, BackupError> {
+        Ok(Keys {
+            backup: config.backup_key_file.clone().ok_or(BackupError::NoKey)?,
+            secrets: Some(config.secrets_key()),
+        })
+    }
+
+    /// Only the backup key: for reading and checking a backup.
+    pub fn backup_only(path: &Path) -> Keys {
+        Keys {
+            backup: path.to_path_buf(),
+            secrets: None,
+        }
+    }
+}
 
 /// The text of a new key file, in age-keygen's layout.
 pub fn generate_key_file_text() -> String {

@@ -2,12 +2,15 @@
 //! consistent, portable (SQLite <-> PostgreSQL) logical backups, gzip
 //! compressed and encrypted with age to the key in `backup_key_file`, so
 //! the standard `age -d -i KEYFILE` tool can also open them. Written to a
-//! temporary name, fsynced and renamed: a file with a final name is whole.
+//! unique temporary name, fsynced and renamed: a file with a final name is
+//! whole. Each backup carries the secrets key, so a restore on a new
+//! machine serves the admins it restores. Read and restored in one pass.
 
 mod error;
 pub mod figures;
 mod format;
 mod key;
+pub mod leftovers;
 mod list;
 mod read;
 mod restore;
@@ -17,11 +20,10 @@ mod write;
 
 pub use error::BackupError;
 pub use format::{EXTENSION, FORMAT_VERSION, Header};
-pub use key::{generate_key_file_text, load_identity, write_new_key_file};
+pub use key::{Keys, generate_key_file_text, load_identity, write_new_key_file};
 pub use list::{Listed, list};
-pub(crate) use read::scan;
 pub use read::{Item, VerifyReport, read_records, verify};
 pub(crate) use restore::{IfNotEmpty, restore_into_store};
 pub use restore::{RestoreReport, restore, restore_with_progress};
 pub use retention::{Retention, to_delete};
-pub use write::{BackupReport, Progress, backup, backup_with_progress, default_name};
+pub use write::{BackupReport, Progress, backup, backup_named, backup_with_progress, default_name};

@@ -1,6 +1,8 @@
 //! Reading a backup back: decrypt, uncompress, parse, and check every
-//! table's row count and checksum and the final record. `scan` is run in
-//! full before a restore touches anything, and again to feed the restore.
+//! table's row count and checksum and the final record, in one pass.
+//! `read_header` reads the first line only, so a restore can refuse a wrong
+//! key or schema before it changes anything; the restore itself then reads
+//! the file once, inside its transaction.
 
 use std::fmt;
 use std::fs::File;
@@ -34,19 +36,64 @@ pub fn scan(
     key_file: &Path,
     visit: &mut dyn FnMut(Item<'_>) -> Result<(), BackupError>,
 ) -> Result<(Header, u64), BackupError> {
+    read_records(open_plain(path, key_file)?, path, visit)
+}
+
+/// Only the header of `path` (decrypting its first block): enough to refuse
+/// a wrong key, a newer format or another schema before anything changes.
+pub fn read_header(path: &Path, key_file: &Path) -> Result<Header, BackupError> {
+    let mut first = String::new();
+    open_plain(path, key_file)?
+        .read_line(&mut first)
+        .map_err(|e| BackupError::Damaged {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })?;
+    parse_header(&first, path)
+}
+
+/// The decrypted, uncompressed text of `path`, as a stream.
+fn open_plain(path: &Path, key_file: &Path) -> Result<impl BufRead, BackupError> {
     let identity = load_identity(key_file)?;
     let file = File::open(path).map_err(io("open", path))?;
+    if file.metadata().map(|m| m.len()).unwrap_or(0) == 0 {
+        return Err(BackupError::Empty {
+            path: path.to_path_buf(),
+        });
+    }
     let wrong_key = |reason: String| BackupError::WrongKey {
         path: path.to_path_buf(),
         key: key_file.to_path_buf(),
         reason,
     };
-    let decryptor =
-        age::Decryptor::new(BufReader::new(file)).map_err(|e| wrong_key(e.to_string()))?;
+    let decryptor = age::Decryptor::new(BufReader::with_capacity(1 << 16, file))
+        .map_err(|e| wrong_key(e.to_string()))?;
     let plain = decryptor
         .decrypt(std::iter::once(&identity as &dyn age::Identity))
         .map_err(|e| wrong_key(e.to_string()))?;
-    read_records(BufReader::new(GzDecoder::new(plain)), path, visit)
+    Ok(BufReader::with_capacity(1 << 16, GzDecoder::new(plain)))
+}
+
+fn parse_header(line: &str, path: &Path) -> Result<Header, BackupError> {
+    let damaged = |reason: String| BackupError::Damaged {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let header: Header = serde_json::from_str(line).map_err(|e| damaged(e.to_string()))?;
+    if header.format != FORMAT_NAME {
+        return Err(damaged(format!(
+            "format {} is not an upsignon backup",
+            header.format
+        )));
+    }
+    if header.format_version > FORMAT_VERSION {
+        return Err(BackupError::NewerFormat {
+            path: path.to_path_buf(),
+            version: header.format_version,
+            ours: FORMAT_VERSION,
+        });
+    }
+    Ok(header)
 }
 
 /// The decrypted, uncompressed JSON lines of a backup (see `format`), read
@@ -70,13 +117,7 @@ pub fn read_records(
             None => Err(damaged("it ends before its final record".to_string())),
         }
     };
-    let header: Header = serde_json::from_str(&next()?).map_err(|e| damaged(e.to_string()))?;
-    if header.format != FORMAT_NAME || header.format_version > FORMAT_VERSION {
-        return Err(damaged(format!(
-            "format {} version {} is not one this binary reads",
-            header.format, header.format_version
-        )));
-    }
+    let header = parse_header(&next()?, path)?;
     let mut total = 0;
     loop {
         let record: Record = serde_json::from_str(&next()?).map_err(|e| damaged(e.to_string()))?;

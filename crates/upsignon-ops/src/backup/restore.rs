@@ -1,7 +1,10 @@
-//! Restoring a backup: a full read first (key, integrity, schema), then the
-//! target emptied and filled in one transaction, so a restore either
-//! happens whole or not at all. A non-empty target needs `--force` and gets
-//! a safety backup first.
+//! Restoring a backup: its header first (key, format, schema), then the
+//! target emptied and filled in one transaction while the file is read once
+//! (decrypt, uncompress, check, insert as the stream goes); a damaged chunk
+//! or a missing end rolls everything back, so a restore either happens whole
+//! or not at all. A non-empty target needs `--force` and gets a safety
+//! backup first. The backup's secrets key is put in `secrets_key_file`
+//! after the data is in.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -9,15 +12,19 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use upsignon_config::DatabaseUrl;
-use upsignon_store::dump::{self, ColumnKind};
+use upsignon_store::dump::{self, Cell, ColumnKind};
 use upsignon_store::{AnyConnection, Store};
 
+use super::error::store_error;
 use super::format::Header;
-use super::read::{Item, scan};
+use super::read::{Item, read_header, scan};
 use super::write::Progress;
-use super::{BackupError, backup, default_name};
+use super::{BackupError, Keys, backup_named};
 
-const BATCH: usize = 500;
+/// A batch of rows is written when it holds this many rows...
+const BATCH_ROWS: usize = 500;
+/// ...or this many bytes of text.
+const BATCH_BYTES: usize = 4 << 20;
 
 #[derive(Debug, Clone)]
 pub struct RestoreReport {
@@ -62,10 +69,7 @@ pub fn restore_with_progress(
     force: bool,
     progress: &mut dyn FnMut(Progress<'_>),
 ) -> Result<RestoreReport, BackupError> {
-    let key = config
-        .backup_key_file
-        .as_deref()
-        .ok_or(BackupError::NoKey)?;
+    let keys = Keys::of(config)?;
     let store = Store::open(&config.database(), 2)?;
     let backups = config.backups();
     let if_not_empty = if force {
@@ -73,7 +77,7 @@ pub fn restore_with_progress(
     } else {
         IfNotEmpty::Refuse
     };
-    restore_into_store_with_progress(&store, file, key, if_not_empty, progress)
+    restore_into_store_with_progress(&store, file, &keys, if_not_empty, progress)
 }
 
 /// What a restore does to a database that already holds rows.
@@ -86,81 +90,82 @@ pub(crate) enum IfNotEmpty<'a> {
     Replace,
 }
 
-/// Restores `file` into the empty database at `url` (the restore drill).
+/// Restores `file` into the empty database at `url` (the restore drill):
+/// the secrets key is read from the backup but written nowhere.
 pub(crate) fn restore_into_empty(
     url: &DatabaseUrl,
     file: &Path,
     key_file: &Path,
 ) -> Result<RestoreReport, BackupError> {
     let store = Store::open(url, 2)?;
-    restore_into_store(&store, file, key_file, IfNotEmpty::Refuse)
+    restore_into_store(
+        &store,
+        file,
+        &Keys::backup_only(key_file),
+        IfNotEmpty::Refuse,
+    )
 }
 
-/// Restores `file` into `store`: reads it whole first, then replaces the
-/// data in one transaction.
+/// Restores `file` into `store`: checks its header, then replaces the data
+/// in one transaction while the file is read, once.
 pub(crate) fn restore_into_store(
     store: &Store,
     file: &Path,
-    key_file: &Path,
+    keys: &Keys,
     if_not_empty: IfNotEmpty<'_>,
 ) -> Result<RestoreReport, BackupError> {
-    restore_into_store_with_progress(store, file, key_file, if_not_empty, &mut |_| {})
+    restore_into_store_with_progress(store, file, keys, if_not_empty, &mut |_| {})
 }
 
 fn restore_into_store_with_progress(
     store: &Store,
     file: &Path,
-    key_file: &Path,
+    keys: &Keys,
     if_not_empty: IfNotEmpty<'_>,
     progress: &mut dyn FnMut(Progress<'_>),
 ) -> Result<RestoreReport, BackupError> {
     let started = Instant::now();
-    let (header, rows) = scan(file, key_file, &mut |_| Ok(()))?;
-    let ours = store.expected_schema().unwrap_or("0").to_string();
-    if header.schema.as_str() > ours.as_str() {
-        return Err(BackupError::NewerSchema {
-            path: file.to_path_buf(),
-            backup: header.schema,
-            ours,
-            server: header.server_version,
-        });
-    }
-    if header.schema != ours {
-        return Err(BackupError::OlderSchema {
-            path: file.to_path_buf(),
-            backup: header.schema,
-            ours,
-            server: header.server_version,
-        });
-    }
+    let header = read_header(file, &keys.backup)?;
+    check_schema(store, file, &header)?;
     store.migrate_up(upsignon_api::SERVER_VERSION)?;
     let mut safety_backup = None;
     if dump::has_rows(&mut *store.connection()?)? {
         match if_not_empty {
             IfNotEmpty::Refuse => return Err(BackupError::NotEmpty),
             IfNotEmpty::SafetyBackupInto(dir) => {
-                let out = dir.join(default_name("safety-before-restore"));
-                safety_backup = Some(backup(store, key_file, &out)?.path);
+                safety_backup = Some(
+                    backup_named(store, keys, dir, "safety-before-restore", &mut |_| {})?.path,
+                );
             }
             IfNotEmpty::Replace => {}
         }
     }
-    store.transaction_with(|conn| {
-        let tables = dump::tables_in_creation_order(conn)?;
-        dump::delete_all(conn, &tables)?;
-        let mut loader = Loader::default();
-        scan(file, key_file, &mut |item| {
-            loader.take(conn, item)?;
-            if loader.batch.is_empty() && loader.rows > 0 {
-                progress(Progress {
-                    table: &loader.table,
-                    rows: loader.rows,
-                });
-            }
-            Ok(())
+    let rows = store
+        .transaction_with(|conn| {
+            let tables = dump::tables_in_creation_order(conn)?;
+            dump::delete_all(conn, &tables)?;
+            let mut loader = Loader::default();
+            let (_, rows) = scan(file, &keys.backup, &mut |item| {
+                if loader.take(conn, item)? {
+                    progress(Progress {
+                        table: &loader.table,
+                        rows: loader.rows,
+                    });
+                }
+                Ok(())
+            })?;
+            Ok::<_, BackupError>(rows)
+        })
+        .map_err(|e| match e {
+            BackupError::Store(e) => store_error(e, "the database"),
+            other => other,
         })?;
-        Ok::<_, BackupError>(())
-    })?;
+    if let (Some(path), Some(text)) = (&keys.secrets, &header.secrets_key)
+        && crate::secrets_key::is_valid_text(text)
+        && crate::secrets_key::replace(path, text)?
+    {
+        tracing::info!(path = %path.display(), "the secrets key of the restored site is in place");
+    }
     Ok(RestoreReport {
         header,
         rows,
@@ -169,18 +174,44 @@ fn restore_into_store_with_progress(
     })
 }
 
-/// Batches rows per table and writes them with the target's column kinds.
+/// A backup restores only into the schema it was made on.
+fn check_schema(store: &Store, file: &Path, header: &Header) -> Result<(), BackupError> {
+    let ours = store.expected_schema().unwrap_or("0").to_string();
+    if header.schema.as_str() > ours.as_str() {
+        return Err(BackupError::NewerSchema {
+            path: file.to_path_buf(),
+            backup: header.schema.clone(),
+            ours,
+            server: header.server_version.clone(),
+        });
+    }
+    if header.schema != ours {
+        return Err(BackupError::OlderSchema {
+            path: file.to_path_buf(),
+            backup: header.schema.clone(),
+            ours,
+            server: header.server_version.clone(),
+        });
+    }
+    Ok(())
+}
+
+/// Batches rows per table (by count and by bytes, so large vaults are
+/// written a few at a time) and writes them as bound parameters of the
+/// target's column kinds.
 #[derive(Default)]
 struct Loader {
     table: String,
     columns: Vec<(String, ColumnKind)>,
-    batch: Vec<serde_json::Value>,
+    batch: Vec<Vec<Cell>>,
+    batch_bytes: usize,
     /// Rows written so far, all tables.
     rows: u64,
 }
 
 impl Loader {
-    fn take(&mut self, conn: &mut AnyConnection, item: Item<'_>) -> Result<(), BackupError> {
+    /// Takes one item; returns whether a batch was written.
+    fn take(&mut self, conn: &mut AnyConnection, item: Item<'_>) -> Result<bool, BackupError> {
         match item {
             Item::Table { name, columns } => {
                 let kinds: HashMap<String, ColumnKind> =
@@ -196,22 +227,57 @@ impl Loader {
                     })
                     .collect::<Result<_, _>>()?;
                 self.table = name.to_string();
+                Ok(false)
             }
             Item::Row(row) => {
-                self.batch.push(row);
-                if self.batch.len() >= BATCH {
-                    self.flush(conn)?;
+                let serde_json::Value::Array(cells) = row else {
+                    return Err(dump_error(format!(
+                        "a row of {} is not an array",
+                        self.table
+                    )));
+                };
+                if cells.len() != self.columns.len() {
+                    return Err(dump_error(format!(
+                        "a row of {} has {} values, not {}",
+                        self.table,
+                        cells.len(),
+                        self.columns.len()
+                    )));
                 }
+                let row = cells
+                    .into_iter()
+                    .zip(&self.columns)
+                    .map(|(cell, (_, kind))| {
+                        if let serde_json::Value::String(s) = &cell {
+                            self.batch_bytes += s.len();
+                        }
+                        Cell::from_json(cell, *kind)
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                self.batch.push(row);
+                if self.batch.len() >= BATCH_ROWS || self.batch_bytes >= BATCH_BYTES {
+                    self.flush(conn)?;
+                    return Ok(true);
+                }
+                Ok(false)
             }
-            Item::TableEnd => self.flush(conn)?,
+            Item::TableEnd => {
+                let wrote = !self.batch.is_empty();
+                self.flush(conn)?;
+                Ok(wrote)
+            }
         }
-        Ok(())
     }
 
     fn flush(&mut self, conn: &mut AnyConnection) -> Result<(), BackupError> {
-        dump::insert_rows(conn, &self.table, &self.columns, &self.batch)?;
-        self.rows += self.batch.len() as u64;
-        self.batch.clear();
+        let batch = std::mem::take(&mut self.batch);
+        self.rows += batch.len() as u64;
+        self.batch_bytes = 0;
+        dump::insert_rows(conn, &self.table, &self.columns, batch)?;
         Ok(())
     }
+}
+
+fn dump_error(reason: String) -> BackupError {
+    BackupError::Store(upsignon_store::StoreError::Dump(reason))
 }

@@ -2,8 +2,10 @@
 //! `backup_interval_secs`, prunes by the retention policy only after a
 //! backup succeeded, and verifies the newest backup every
 //! `backup_verify_interval_secs`, keeping the drill's result in
-//! `<state_dir>/backup-drill.json` for `doctor`. On PostgreSQL with several
-//! replicas, a database lock makes each run happen once.
+//! `<state_dir>/backup-drill.json` for `doctor`. Every scheduled run, good
+//! or failed, is recorded at once in `<state_dir>/backup-last-run.json`
+//! (`/metrics`, `doctor` and the console read it). On PostgreSQL with
+//! several replicas, a database lock makes each run happen once.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
@@ -13,7 +15,7 @@ use upsignon_config::Config;
 use upsignon_store::Store;
 
 use super::retention::{Retention, to_delete};
-use super::{BackupError, EXTENSION, backup, default_name, list, verify};
+use super::{BackupError, EXTENSION, Keys, backup_named, leftovers, list, verify};
 
 /// A failed run is tried again after this long (or the interval, when
 /// shorter), not a whole interval.
@@ -32,6 +34,57 @@ pub struct DrillResult {
 
 pub fn drill_file(state_dir: &Path) -> PathBuf {
     state_dir.join("backup-drill.json")
+}
+
+/// The last scheduled backup: when it ran, whether it worked, and the
+/// counts `/metrics` reports.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct LastRun {
+    pub at_unix: i64,
+    pub ok: bool,
+    pub detail: String,
+    /// The last run that worked (Unix seconds), if any.
+    pub last_success_unix: Option<i64>,
+    /// Failed runs since the record began.
+    pub failures_total: u64,
+}
+
+pub fn last_run_file(state_dir: &Path) -> PathBuf {
+    state_dir.join("backup-last-run.json")
+}
+
+/// The record of the last scheduled backup, if one ever ran.
+pub fn last_run(state_dir: &Path) -> Option<LastRun> {
+    let text = std::fs::read_to_string(last_run_file(state_dir)).ok()?;
+    serde_json::from_str(&text).ok()
+}
+
+fn record_run(state_dir: &Path, outcome: Result<String, String>) {
+    let before = last_run(state_dir).unwrap_or_default();
+    let now = unix(SystemTime::now());
+    let run = match outcome {
+        Ok(detail) => LastRun {
+            at_unix: now,
+            ok: true,
+            detail,
+            last_success_unix: Some(now),
+            failures_total: before.failures_total,
+        },
+        Err(detail) => LastRun {
+            at_unix: now,
+            ok: false,
+            detail,
+            last_success_unix: before.last_success_unix,
+            failures_total: before.failures_total + 1,
+        },
+    };
+    let text = serde_json::to_string(&run).unwrap_or_default();
+    let _ = std::fs::create_dir_all(state_dir);
+    let path = last_run_file(state_dir);
+    let partial = path.with_extension("json.tmp");
+    if std::fs::write(&partial, text).is_ok() {
+        let _ = std::fs::rename(&partial, &path);
+    }
 }
 
 /// Starts the scheduler thread when backups are configured; returns
@@ -67,6 +120,7 @@ fn run(config: &Config, store: &Store, key: &Path) {
         match store.with_job_lock(BACKUP_LOCK, || scheduled_backup(config, store, key)) {
             Ok(_) => next_backup = now + interval,
             Err(error) => {
+                record_run(&config.state_dir, Err(error.to_string()));
                 tracing::error!(%error, retry_secs = retry.as_secs(), "scheduled backup failed; the server keeps serving and retries");
                 next_backup = now + retry;
                 continue;
@@ -94,11 +148,28 @@ fn first_delay(dir: &Path, interval: Duration) -> Duration {
 
 fn scheduled_backup(config: &Config, store: &Store, key: &Path) -> Result<(), BackupError> {
     let dir = config.backups();
-    let out = dir.join(default_name("upsignon"));
-    let report = backup(store, key, &out)?;
+    let keys = Keys {
+        backup: key.to_path_buf(),
+        secrets: Some(config.secrets_key()),
+    };
+    let report = backup_named(store, &keys, &dir, "upsignon", &mut |_| {})?;
     tracing::info!(file = %report.path.display(), rows = report.rows, bytes = report.bytes, "scheduled backup written");
+    record_run(&config.state_dir, Ok(report.to_string()));
     prune(&dir, config);
     Ok(())
+}
+
+/// Removes what interrupted backups and snapshots left: partial files in
+/// the backup directory and the state directory's snapshot folders. Run
+/// when `serve` starts.
+pub fn remove_leftovers(config: &Config) {
+    let mut freed = leftovers::remove_in(&config.backups());
+    for sub in ["replication", "standby"] {
+        freed += leftovers::remove_in(&config.state_dir.join(sub));
+    }
+    if freed > 0 {
+        tracing::info!(bytes = freed, "removed files left by interrupted backups");
+    }
 }
 
 fn prune(dir: &Path, config: &Config) {
@@ -120,6 +191,24 @@ fn prune(dir: &Path, config: &Config) {
     for i in to_delete(&times, unix(SystemTime::now()), retention) {
         if let Err(error) = std::fs::remove_file(&found[i].path) {
             tracing::warn!(%error, file = %found[i].path.display(), "cannot prune an old backup");
+        }
+    }
+    prune_safety_copies(dir, config.backup_max_age_days);
+}
+
+/// Safety backups (`safety-before-*`, taken before a restore or before
+/// becoming a standby) are kept `backup_max_age_days`, then removed.
+fn prune_safety_copies(dir: &Path, max_age_days: u32) {
+    let oldest_kept = unix(SystemTime::now()) - i64::from(max_age_days) * 86_400;
+    for found in list(dir) {
+        let is_safety = found
+            .path
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with("safety-before-"));
+        if is_safety && max_age_days > 0 && unix(found.modified) < oldest_kept {
+            if let Err(error) = std::fs::remove_file(&found.path) {
+                tracing::warn!(%error, file = %found.path.display(), "cannot prune an old safety backup");
+            }
         }
     }
 }

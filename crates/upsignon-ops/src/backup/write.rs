@@ -1,11 +1,14 @@
-//! Writing a backup: one read snapshot, every table page by page (memory
-//! stays flat whatever the size), JSON lines -> gzip -> age -> a temporary
-//! file that is fsynced and renamed to its final name only when complete.
+//! Writing a backup: one read snapshot, every table in one pass and in
+//! pages sized by their rows' bytes (memory holds one page, whatever the
+//! database or row size), JSON lines -> gzip -> age -> a temporary file with
+//! a unique name (created exclusively, mode 0600, locked while written) that
+//! is fsynced and renamed to its final name only when complete, and never
+//! over an existing file.
 
 use std::fmt;
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::{BufWriter, Write};
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -16,9 +19,14 @@ use upsignon_store::{Store, dump};
 
 use super::error::io;
 use super::format::{EXTENSION, FORMAT_NAME, FORMAT_VERSION, Header, Record};
-use super::{BackupError, load_identity};
+use super::{BackupError, Keys, leftovers, load_identity};
 
-const PAGE: u64 = 1000;
+/// At most this many rows in a page...
+const PAGE_ROWS: u64 = 1000;
+/// ...and about this many bytes: a page of 5 MB vaults holds one row.
+const PAGE_BYTES: usize = 4 << 20;
+/// Tries for a free name when two backups start in the same second.
+const NAME_TRIES: u32 = 100;
 
 #[derive(Debug, Clone)]
 pub struct BackupReport {
@@ -66,45 +74,89 @@ pub struct Progress<'a> {
     pub rows: u64,
 }
 
-/// Backs up `store` to `out`, encrypted to the key in `key_file`.
-pub fn backup(store: &Store, key_file: &Path, out: &Path) -> Result<BackupReport, BackupError> {
-    backup_with_progress(store, key_file, out, &mut |_| {})
+/// Backs up `store` to `out`, encrypted to the backup key; refuses an
+/// `out` that already exists.
+pub fn backup(store: &Store, keys: &Keys, out: &Path) -> Result<BackupReport, BackupError> {
+    backup_with_progress(store, keys, out, &mut |_| {})
+}
+
+/// Backs up `store` into `dir` under a new `<label>-<time>` name; when
+/// another backup took that name in the same second, `-2`, `-3`... follow.
+pub fn backup_named(
+    store: &Store,
+    keys: &Keys,
+    dir: &Path,
+    label: &str,
+    progress: &mut dyn FnMut(Progress<'_>),
+) -> Result<BackupReport, BackupError> {
+    let first = default_name(label);
+    let stem = first.trim_end_matches(&format!(".{EXTENSION}")).to_string();
+    let mut out = dir.join(&first);
+    for n in 2..=NAME_TRIES {
+        match backup_with_progress(store, keys, &out, progress) {
+            Err(BackupError::Exists { .. }) => {
+                out = dir.join(format!("{stem}-{n}.{EXTENSION}"));
+            }
+            other => return other,
+        }
+    }
+    Err(BackupError::Exists { path: out })
 }
 
 /// As [`backup`], calling `progress` after each page of rows.
 pub fn backup_with_progress(
     store: &Store,
-    key_file: &Path,
+    keys: &Keys,
     out: &Path,
     progress: &mut dyn FnMut(Progress<'_>),
 ) -> Result<BackupReport, BackupError> {
     let started = Instant::now();
-    let recipient = load_identity(key_file)?.to_public();
+    let recipient = load_identity(&keys.backup)?.to_public();
+    let secrets_key = match &keys.secrets {
+        Some(path) => crate::secrets_key::read_text(path)?,
+        None => None,
+    };
     let dir = out
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     fs::create_dir_all(dir).map_err(io("create", dir))?;
-    let partial = dir.join(format!(
-        ".{}.partial",
-        out.file_name().and_then(|n| n.to_str()).unwrap_or("backup")
-    ));
-    let file = OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(&partial)
-        .map_err(io("create", &partial))?;
-    let outcome = write_encrypted(store, &recipient, file, &partial, progress);
-    let (tables, rows) = match outcome {
-        Ok(counts) => counts,
-        Err(e) => {
-            let _ = fs::remove_file(&partial);
-            return Err(e);
+    if out.exists() {
+        return Err(BackupError::Exists {
+            path: out.to_path_buf(),
+        });
+    }
+    leftovers::remove_in(dir);
+    let name = out.file_name().and_then(|n| n.to_str()).unwrap_or("backup");
+    let partial = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(leftovers::SUFFIX)
+        .permissions(fs::Permissions::from_mode(0o600))
+        .tempfile_in(dir)
+        .map_err(io("create a file in", dir))?;
+    // Held until the file is renamed or removed: a cleaner skips it.
+    let _ = partial.as_file().try_lock();
+    let file = partial
+        .as_file()
+        .try_clone()
+        .map_err(io("open", partial.path()))?;
+    let (tables, rows) = write_encrypted(
+        store,
+        &recipient,
+        secrets_key,
+        file,
+        partial.path(),
+        progress,
+    )?;
+    partial.persist_noclobber(out).map_err(|e| {
+        if e.error.kind() == std::io::ErrorKind::AlreadyExists {
+            BackupError::Exists {
+                path: out.to_path_buf(),
+            }
+        } else {
+            io("rename to", out)(e.error)
         }
-    };
-    fs::rename(&partial, out).map_err(io("rename to", out))?;
+    })?;
     if let Ok(handle) = File::open(dir) {
         let _ = handle.sync_all();
     }
@@ -121,6 +173,7 @@ pub fn backup_with_progress(
 fn write_encrypted(
     store: &Store,
     recipient: &age::x25519::Recipient,
+    secrets_key: Option<String>,
     file: File,
     partial: &Path,
     progress: &mut dyn FnMut(Progress<'_>),
@@ -133,7 +186,7 @@ fn write_encrypted(
                 reason: e.to_string(),
             })?;
     let encrypted = encryptor
-        .wrap_output(BufWriter::new(file))
+        .wrap_output(BufWriter::with_capacity(1 << 16, file))
         .map_err(io("write", partial))?;
     let mut out = GzEncoder::new(encrypted, Compression::fast());
     let counts = store.snapshot(|conn| {
@@ -145,6 +198,7 @@ fn write_encrypted(
             schema,
             backend: store.backend().name().to_string(),
             created_at: (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64,
+            secrets_key,
         };
         write_line(&mut out, &header, partial)?;
         let tables = dump::tables_in_creation_order(conn)?;
@@ -195,20 +249,29 @@ fn write_table(
     )?;
     let mut hasher = Sha256::new();
     let mut rows = 0;
+    let mut reader = dump::TableReader::open(conn, table, &columns)?;
+    // The first page holds one row, so the page size is known from a row's
+    // size before many large rows are ever held together.
+    let mut limit = 1;
     loop {
-        let page = dump::read_page(conn, table, &columns, rows, PAGE)?;
-        for row in &page {
-            let line = serde_json::to_string(row).unwrap_or_default();
+        let page = reader.next_page(conn, limit)?;
+        if page.is_empty() {
+            break;
+        }
+        let mut largest = 1;
+        for line in &page {
+            largest = largest.max(line.len());
             hasher.update(line.as_bytes());
             hasher.update(b"\n");
-            writeln!(out, "{line}").map_err(io("write", partial))?;
+            out.write_all(line.as_bytes())
+                .and_then(|()| out.write_all(b"\n"))
+                .map_err(io("write", partial))?;
         }
         rows += page.len() as u64;
         progress(rows);
-        if (page.len() as u64) < PAGE {
-            break;
-        }
+        limit = ((PAGE_BYTES / largest) as u64).clamp(1, PAGE_ROWS);
     }
+    reader.close(conn)?;
     write_line(
         out,
         &Record::TableEnd {

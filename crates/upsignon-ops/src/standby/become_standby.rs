@@ -9,7 +9,7 @@ use upsignon_store::{Store, dump};
 
 use super::role::{now_unix, promoted_file, read_standby, standby_file, write_json};
 use super::{StandbyError, StandbyState};
-use crate::backup::{backup, default_name};
+use crate::backup::{Keys, backup_named};
 
 #[derive(Debug, Clone)]
 pub struct BecomeReport {
@@ -67,8 +67,20 @@ pub fn become_standby(
             if !force {
                 return Err(StandbyError::HoldsData);
             }
-            let out = config.backups().join(default_name("safety-before-standby"));
-            safety_backup = Some(backup(&store, key, &out)?.path);
+            let keys = Keys {
+                backup: key.to_path_buf(),
+                secrets: Some(config.secrets_key()),
+            };
+            safety_backup = Some(
+                backup_named(
+                    &store,
+                    &keys,
+                    &config.backups(),
+                    "safety-before-standby",
+                    &mut |_| {},
+                )?
+                .path,
+            );
         }
     }
     std::fs::create_dir_all(&config.state_dir)

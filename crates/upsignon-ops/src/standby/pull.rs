@@ -92,12 +92,15 @@ fn apply(
         primary: primary.to_string(),
         source: Box::new(source),
     };
-    backup::scan(incoming, key, &mut |_| Ok(())).map_err(snapshot_error)?;
     let _lock = lock::acquire(&config.state_dir, LOCK_WAIT)?;
     if is_promoted(&config.state_dir) {
         return Ok(PullReport::DroppedPromoted);
     }
-    let report = backup::restore_into_store(store, incoming, key, IfNotEmpty::Replace)
+    let keys = backup::Keys {
+        backup: key.to_path_buf(),
+        secrets: Some(config.secrets_key()),
+    };
+    let report = backup::restore_into_store(store, incoming, &keys, IfNotEmpty::Replace)
         .map_err(snapshot_error)?;
     Ok(PullReport::Applied {
         rows: report.rows,

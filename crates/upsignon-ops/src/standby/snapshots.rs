@@ -8,11 +8,12 @@ use std::path::PathBuf;
 use upsignon_api::SnapshotSource;
 use upsignon_store::Store;
 
-use crate::backup::backup;
+use crate::backup::{Keys, backup};
 
 pub struct BackupSnapshots {
     pub store: Store,
-    pub key_file: PathBuf,
+    /// The backup key and the secrets key the snapshot carries.
+    pub keys: Keys,
     pub dir: PathBuf,
 }
 
@@ -23,7 +24,7 @@ impl SnapshotSource for BackupSnapshots {
             uuid::Uuid::new_v4(),
             crate::backup::EXTENSION
         ));
-        let report = backup(&self.store, &self.key_file, &out).map_err(|e| e.to_string())?;
+        let report = backup(&self.store, &self.keys, &out).map_err(|e| e.to_string())?;
         let file = File::open(&report.path).map_err(|e| e.to_string());
         let _ = std::fs::remove_file(&report.path);
         file
