@@ -146,13 +146,14 @@ ROUTES = [
 ]
 
 ERROR_TEXT = {
-    "400": "Malformed JSON, a wrong field, or bad input (`error`, `detail`).",
+    "400": "Malformed JSON, a wrong field, or bad input (`error`, `detail`); `invalid_field` for text "
+           "holding a control character other than tab, line feed and carriage return (NUL included).",
     "401": "Not proven: no or bad session, or a challenge to sign.",
     "403": "Refused, with the reason in `error`.",
     "404": "Unknown tenant.",
     "409": "Outdated version; `currentVersion` says the current one.",
     "410": "The tenant moved; `newUrl` says where.",
-    "413": "Body too large.",
+    "413": "Body too large (`body_too_large`), or a vault above `vault_max_bytes` (`vault_too_large`).",
     "415": "Not JSON.",
     "429": "Too many attempts from this address or on this account: retry after `Retry-After` seconds "
            "(`retryAfterSecs`).",

@@ -1,6 +1,10 @@
 //! Refuses client-API bodies nested deeper than `json_max_depth` (400
 //! `too_deep`) before any handler parses them: a body of a few kilobytes
-//! of `[[[[...` must cost a scan, not a deep recursion.
+//! of `[[[[...` must cost a scan, not a deep recursion. The same scan
+//! refuses text holding a control character (400 `invalid_field`): no field
+//! of the client API is meant to hold one, NUL cannot be stored by
+//! PostgreSQL at all, and a value one backend takes and the other refuses
+//! would make backups unportable. Tab, line feed and carriage return pass.
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -34,6 +38,13 @@ pub(crate) async fn limit_json_depth(
             return Ok(req.into_response(response).map_into_right_body());
         }
     };
+    if has_control_character(&body) {
+        let response = HttpResponse::BadRequest().json(json!({
+            "error": "invalid_field",
+            "detail": "text fields may not hold control characters (such as NUL)",
+        }));
+        return Ok(req.into_response(response).map_into_right_body());
+    }
     if nesting_exceeds(&body, max_depth) {
         let response = HttpResponse::BadRequest().json(json!({
             "error": "too_deep",
@@ -82,9 +93,52 @@ pub(crate) fn nesting_exceeds(json: &[u8], max_depth: usize) -> bool {
     false
 }
 
+/// Whether a JSON string in `json` holds a control character other than
+/// tab, line feed and carriage return, escaped (`\u0000`) or raw (which
+/// the parser would refuse anyway), or DEL.
+pub(crate) fn has_control_character(json: &[u8]) -> bool {
+    let allowed = |c: u32| matches!(c, 0x09 | 0x0a | 0x0d);
+    let forbidden = |c: u32| (c < 0x20 && !allowed(c)) || c == 0x7f;
+    let mut i = 0;
+    while i < json.len() {
+        let byte = json[i];
+        if byte == b'\\' {
+            if json.get(i + 1) == Some(&b'u') {
+                let code = json
+                    .get(i + 2..i + 6)
+                    .and_then(|hex| std::str::from_utf8(hex).ok())
+                    .and_then(|hex| u32::from_str_radix(hex, 16).ok());
+                if code.is_some_and(forbidden) {
+                    return true;
+                }
+            }
+            i += 2;
+            continue;
+        }
+        if forbidden(u32::from(byte)) {
+            return true;
+        }
+        i += 1;
+    }
+    false
+}
+
 #[cfg(test)]
 mod tests {
-    use super::nesting_exceeds;
+    use super::{has_control_character, nesting_exceeds};
+
+    #[test]
+    fn control_characters_are_found_escaped_or_raw() {
+        assert!(has_control_character(br#"{"deviceName":"evil\u0000name"}"#));
+        assert!(has_control_character(br#"{"a":"\u001B[31m"}"#));
+        assert!(has_control_character(br#"{"a":"\u007f"}"#));
+        assert!(has_control_character(b"{\"a\":\"x\x01y\"}"));
+        assert!(!has_control_character(
+            br#"{"a":"tab\tnew\nline\r","b":"\u00e9\u2603"}"#
+        ));
+        assert!(!has_control_character(br#"{"a":"\\u0000 is text"}"#));
+        assert!(!has_control_character(b"{\n\t\"a\": 1\r\n}"));
+    }
 
     #[test]
     fn counts_nesting_of_arrays_and_objects() {

@@ -34,6 +34,8 @@ pub struct AppContext {
     pub backups: Option<Arc<dyn BackupSource>>,
     pub limits: RateLimits,
     pub json_max_depth: usize,
+    /// `vault_max_bytes`: larger vaults get 413 `vault_too_large`.
+    pub vault_max_bytes: usize,
     pub handler_timeout: Duration,
     /// Set when the server stops: answers close their connection.
     pub draining: Arc<AtomicBool>,
@@ -104,6 +106,7 @@ pub fn start(
             config.rate_limit_account_per_minute,
         ),
         json_max_depth: config.json_max_depth,
+        vault_max_bytes: config.vault_max_bytes,
         handler_timeout: Duration::from_secs(config.handler_timeout_secs),
         draining: services.draining,
     });

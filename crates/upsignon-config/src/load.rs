@@ -276,6 +276,16 @@ fn validate_hardening(config: &Config) -> Result<(), ConfigError> {
             expected: "a nesting depth from 2 to 128 (the default is 32)".to_string(),
         });
     }
+    if config.vault_max_bytes < 1024 || config.vault_max_bytes > config.body_limit_bytes {
+        return Err(ConfigError::Invalid {
+            key: "vault_max_bytes",
+            value: config.vault_max_bytes.to_string(),
+            expected: format!(
+                "at least 1024 and at most body_limit_bytes ({}); the default is 4194304",
+                config.body_limit_bytes
+            ),
+        });
+    }
     if config.handler_timeout_secs == 0 {
         return Err(ConfigError::Invalid {
             key: "handler_timeout_secs",

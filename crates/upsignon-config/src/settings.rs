@@ -89,6 +89,9 @@ pub struct Config {
     pub rate_limit_account_per_minute: u32,
     /// Deepest nesting of arrays and objects accepted in a JSON body (400 beyond).
     pub json_max_depth: usize,
+    /// Largest encrypted vault or shared vault accepted, in bytes (413
+    /// `vault_too_large` beyond).
+    pub vault_max_bytes: usize,
     /// Time a request's handler gets to produce its answer (503 beyond).
     pub handler_timeout_secs: u64,
     /// Release verifying keys (hex) trusted besides the project's own, for
@@ -169,6 +172,7 @@ impl Default for Config {
             rate_limit_ip_per_minute: 120,
             rate_limit_account_per_minute: 20,
             json_max_depth: 32,
+            vault_max_bytes: 4 * 1024 * 1024,
             handler_timeout_secs: 30,
             release_public_keys: Vec::new(),
             releases_kept: 3,

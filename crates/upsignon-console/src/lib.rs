@@ -11,6 +11,7 @@
 mod audit;
 mod csrf;
 mod error;
+mod form_text;
 mod guard;
 pub mod html;
 mod limiter;

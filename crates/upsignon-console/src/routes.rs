@@ -32,6 +32,9 @@ pub fn configure(console: web::Data<Console>) -> impl Fn(&mut web::ServiceConfig
                     web::QueryConfig::default()
                         .error_handler(|error, _| ConsoleError::BadForm(error.to_string()).into()),
                 )
+                .wrap(actix_web::middleware::from_fn(
+                    crate::form_text::refuse_control_characters,
+                ))
                 .wrap(
                     DefaultHeaders::new()
                         .add(("Content-Security-Policy", CONTENT_SECURITY_POLICY))

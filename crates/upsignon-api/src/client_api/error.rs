@@ -34,11 +34,28 @@ pub enum ApiError {
     /// client waits `retry_after_secs`.
     #[error("too many requests: retry after {retry_after_secs} s")]
     TooMany { retry_after_secs: u64 },
+    /// A value larger than the server takes (413).
+    #[error("too large: {code}")]
+    TooLarge { code: &'static str, detail: String },
     #[error("internal error: {0}")]
     Internal(String),
 }
 
 impl ApiError {
+    /// 413 `vault_too_large` when `data` is longer than `max` bytes.
+    pub fn check_vault_size(data: &str, max: usize) -> Result<(), ApiError> {
+        if data.len() > max {
+            return Err(Self::TooLarge {
+                code: "vault_too_large",
+                detail: format!(
+                    "the encrypted vault is {} bytes; this server takes at most {max} (vault_max_bytes)",
+                    data.len()
+                ),
+            });
+        }
+        Ok(())
+    }
+
     pub fn unauthorized(code: &'static str) -> Self {
         Self::Unauthorized {
             code,
@@ -77,13 +94,16 @@ impl ResponseError for ApiError {
             Self::Outdated { .. } => StatusCode::CONFLICT,
             Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::TooMany { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
         let body = match self {
-            Self::BadRequest { code, detail } => json!({ "error": code, "detail": detail }),
+            Self::BadRequest { code, detail } | Self::TooLarge { code, detail } => {
+                json!({ "error": code, "detail": detail })
+            }
             Self::Unauthorized { code, extra } | Self::Forbidden { code, extra } => {
                 let mut body = json!({ "error": code });
                 if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {

@@ -107,6 +107,7 @@ pub(crate) async fn create(
     body: web::Json<CreateRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let request = body.into_inner();
+    ApiError::check_vault_size(&request.encrypted_data, ctx.vault_max_bytes)?;
     check_name(&request.shared_vault_name)?;
     let id = with_session(&req, &ctx, move |conn, session| {
         let now = now_ms();
@@ -212,6 +213,7 @@ pub(crate) async fn update(
     body: web::Json<UpdateRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let request = body.into_inner();
+    ApiError::check_vault_size(&request.new_encrypted_data, ctx.vault_max_bytes)?;
     let version = with_session(&req, &ctx, move |conn, session| {
         let (vault, _, level) = membership(conn, &session, &request.shared_vault_id)?;
         if !level.can_write() {

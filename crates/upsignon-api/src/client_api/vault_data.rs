@@ -39,6 +39,7 @@ pub(crate) async fn add(
     body: web::Json<AddRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let request = body.into_inner();
+    ApiError::check_vault_size(&request.new_encrypted_data, ctx.vault_max_bytes)?;
     if !request.kdf.is_object() {
         return Err(ApiError::BadRequest {
             code: "invalid_field",
@@ -231,6 +232,7 @@ pub(crate) async fn update(
     body: web::Json<UpdateRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let request = body.into_inner();
+    ApiError::check_vault_size(&request.new_encrypted_data, ctx.vault_max_bytes)?;
     let version = with_session(&req, &ctx, move |conn, session| {
         let now = now_ms();
         Store::transaction_on(conn, |conn| {
