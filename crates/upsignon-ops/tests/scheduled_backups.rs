@@ -61,7 +61,8 @@ backend_tests!(async the_server_backs_up_on_schedule_and_drills_the_backup);
 
 /// PostgreSQL goes away (every connection cut, new ones refused) while the
 /// server runs: the scheduled backup fails without leaving a file, the
-/// server keeps answering, and backups resume when the database is back.
+/// failure shows at once in `/metrics` and as a `doctor` FAIL, the server
+/// keeps answering, and backups resume when the database is back.
 #[actix_web::test]
 async fn a_scheduled_backup_survives_the_database_going_away() {
     let target: std::net::SocketAddr = "127.0.0.1:5432".parse().unwrap();
@@ -79,7 +80,9 @@ async fn a_scheduled_backup_survives_the_database_going_away() {
         config.backup_dir = Some(backups.clone());
         config.backup_interval_secs = 1;
         config.backup_verify_interval_secs = 3600;
+        config.metrics_token = Some(upsignon_config::Secret::new("metrics-token".to_string()));
     });
+    let state = app.config.state_dir.clone();
     wait_for("a first scheduled backup", || {
         !backup::list(&backups).is_empty()
     });
@@ -107,12 +110,53 @@ async fn a_scheduled_backup_survives_the_database_going_away() {
         "no backup is made while the database is away"
     );
     assert!(no_partial_file(&backups));
+    wait_for("the failure to be recorded", || {
+        schedule::last_run(&state).is_some_and(|run| !run.ok)
+    });
+    let check = upsignon_ops::doctor::status_checks(&app.config)
+        .into_iter()
+        .find(|c| c.name == "backups")
+        .expect("doctor checks backups");
+    assert!(
+        check.status == upsignon_ops::doctor::Status::Fail,
+        "{}",
+        check.summary
+    );
+    assert!(
+        check.summary.contains("last scheduled backup failed"),
+        "{}",
+        check.summary
+    );
+    let metrics = app
+        .client
+        .get(app.url("/metrics"))
+        .bearer_auth("metrics-token")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let failures: f64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("upsignon_backup_failures_total "))
+        .expect("the failure counter")
+        .parse()
+        .unwrap();
+    assert!(failures >= 1.0, "{metrics}");
+    assert!(
+        metrics.contains("upsignon_backup_last_run_success 0"),
+        "{metrics}"
+    );
 
     proxy.restore();
     let after = backup::list(&backups).len();
     wait_for("backups to resume", || backup::list(&backups).len() > after);
     let newest = backup::list(&backups).remove(0);
     backup::verify(&newest.path, &key).unwrap();
+    wait_for("a good run to be recorded", || {
+        schedule::last_run(&state).is_some_and(|run| run.ok && run.failures_total >= 1)
+    });
     let ready = app
         .client
         .get(app.url("/health/ready"))

@@ -169,7 +169,7 @@ async fn a_standby_pulls_the_primarys_data_and_answers_no_client_route(backend: 
     wait_for("the next pull", || {
         same_data(&pair.primary.store, &standby.store)
     });
-    let partial = standby.config.state_dir.join("standby/incoming.partial");
+    let partial = standby.config.state_dir.join("standby/.incoming.partial");
     wait_for("the pull's download to be cleaned up", || !partial.exists());
     assert!(
         backup::list(&standby.config.backups()).is_empty(),
@@ -286,7 +286,7 @@ async fn promotion_during_a_pull_never_leaves_half_applied_data(backend: Backend
     let old = rows(&standby.store, "audit_events").len();
     seed(&pair.primary.store, 1000, 20_000);
     let new = rows(&pair.primary.store, "audit_events").len();
-    let partial = standby.config.state_dir.join("standby/incoming.partial");
+    let partial = standby.config.state_dir.join("standby/.incoming.partial");
     wait_for("a pull in flight", || partial.exists());
 
     let started = Instant::now();

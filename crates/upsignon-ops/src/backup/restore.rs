@@ -31,6 +31,8 @@ pub struct RestoreReport {
     pub header: Header,
     pub rows: u64,
     pub safety_backup: Option<PathBuf>,
+    /// What became of the backup's secrets key, when there is news.
+    pub secrets_key: Option<String>,
     pub elapsed: Duration,
 }
 
@@ -48,6 +50,9 @@ impl fmt::Display for RestoreReport {
         )?;
         if let Some(path) = &self.safety_backup {
             write!(f, "; the replaced data is in {}", path.display())?;
+        }
+        if let Some(note) = &self.secrets_key {
+            write!(f, "\n{note}")?;
         }
         Ok(())
     }
@@ -160,18 +165,42 @@ fn restore_into_store_with_progress(
             BackupError::Store(e) => store_error(e, "the database"),
             other => other,
         })?;
-    if let (Some(path), Some(text)) = (&keys.secrets, &header.secrets_key)
-        && crate::secrets_key::is_valid_text(text)
-        && crate::secrets_key::replace(path, text)?
-    {
-        tracing::info!(path = %path.display(), "the secrets key of the restored site is in place");
-    }
+    let secrets_key = place_secrets_key(keys, &header);
     Ok(RestoreReport {
         header,
         rows,
         safety_backup,
+        secrets_key,
         elapsed: started.elapsed(),
     })
+}
+
+/// Puts the backup's secrets key in `secrets_key_file` once the data is in;
+/// says what happened. A failure here does not undo the restore (the data
+/// is committed): the note says how to finish by hand.
+fn place_secrets_key(keys: &Keys, header: &Header) -> Option<String> {
+    let (Some(path), Some(text)) = (&keys.secrets, &header.secrets_key) else {
+        return None;
+    };
+    if !crate::secrets_key::is_valid_text(text) {
+        return Some("the backup's secrets key is not valid and was not used".to_string());
+    }
+    match crate::secrets_key::replace(path, text) {
+        Ok(true) => {
+            tracing::info!(path = %path.display(), "the secrets key of the restored site is in place");
+            Some(format!(
+                "the restored site's secrets key is now in {}: restart the server before admins sign in",
+                path.display()
+            ))
+        }
+        Ok(false) => None,
+        Err(error) => {
+            tracing::error!(%error, "the restored site's secrets key was not written");
+            Some(format!(
+                "WARNING: the data is restored but its secrets key was not written ({error}); admins cannot sign in until secrets_key_file holds the key of the backed-up site"
+            ))
+        }
+    }
 }
 
 /// A backup restores only into the schema it was made on.

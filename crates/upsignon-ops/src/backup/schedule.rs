@@ -4,7 +4,8 @@
 //! `backup_verify_interval_secs`, keeping the drill's result in
 //! `<state_dir>/backup-drill.json` for `doctor`. Every scheduled run, good
 //! or failed, is recorded at once in `<state_dir>/backup-last-run.json`
-//! (`/metrics`, `doctor` and the console read it). On PostgreSQL with
+//! (`/metrics` reads it, and `doctor` and the console's status page through
+//! doctor's backup check). On PostgreSQL with
 //! several replicas, a database lock makes each run happen once.
 
 use std::path::{Path, PathBuf};
@@ -205,10 +206,12 @@ fn prune_safety_copies(dir: &Path, max_age_days: u32) {
             .path
             .file_name()
             .is_some_and(|n| n.to_string_lossy().starts_with("safety-before-"));
-        if is_safety && max_age_days > 0 && unix(found.modified) < oldest_kept {
-            if let Err(error) = std::fs::remove_file(&found.path) {
-                tracing::warn!(%error, file = %found.path.display(), "cannot prune an old safety backup");
-            }
+        if is_safety
+            && max_age_days > 0
+            && unix(found.modified) < oldest_kept
+            && let Err(error) = std::fs::remove_file(&found.path)
+        {
+            tracing::warn!(%error, file = %found.path.display(), "cannot prune an old safety backup");
         }
     }
 }

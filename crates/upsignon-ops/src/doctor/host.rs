@@ -65,6 +65,13 @@ fn nearest_existing(path: &Path) -> Option<PathBuf> {
 }
 
 pub fn last_backup(config: &Config) -> Check {
+    if let Some(run) = crate::backup::schedule::last_run(&config.state_dir).filter(|r| !r.ok) {
+        return Check::fail(
+            "backups",
+            format!("the last scheduled backup failed: {}", run.detail),
+            "fix what the message says, then run `upsignon backup` (the scheduler retries every minute)",
+        );
+    }
     let dir = config.backups();
     let newest = std::fs::read_dir(&dir)
         .into_iter()
@@ -87,13 +94,6 @@ pub fn last_backup(config: &Config) -> Check {
     let drill = std::fs::read_to_string(crate::backup::schedule::drill_file(&config.state_dir))
         .ok()
         .and_then(|text| serde_json::from_str::<crate::backup::schedule::DrillResult>(&text).ok());
-    if let Some(run) = crate::backup::schedule::last_run(&config.state_dir).filter(|r| !r.ok) {
-        return Check::fail(
-            "backups",
-            format!("the last scheduled backup failed: {}", run.detail),
-            "fix what the message says, then run `upsignon backup` (the scheduler retries every minute)",
-        );
-    }
     if let Some(drill) = drill.as_ref().filter(|d| !d.ok) {
         return Check::fail(
             "backups",

@@ -1,7 +1,8 @@
-//! One pull: download the primary's snapshot to a private file, read it
-//! whole (key, checksums, schema), then, under the apply lock and only if
-//! the server was not promoted meanwhile, replace the data in one
-//! transaction. Any failure leaves the standby's data as it was.
+//! One pull: download the primary's snapshot to a private file, then, under
+//! the apply lock and only if the server was not promoted meanwhile, restore
+//! it in one pass inside one transaction (header first: key, format,
+//! schema; then every chunk and checksum as it is applied). Any failure
+//! rolls back and leaves the standby's data as it was.
 
 use std::fmt;
 use std::fs::OpenOptions;
@@ -72,7 +73,7 @@ pub fn pull_once(
         .ok_or(StandbyError::NoSecret)?;
     let dir = config.state_dir.join("standby");
     std::fs::create_dir_all(&dir).map_err(io("create", &dir))?;
-    let incoming = dir.join("incoming.partial");
+    let incoming = dir.join(".incoming.partial");
     let result = download(config, primary, secret.expose(), &incoming)
         .and_then(|bytes| apply(config, store, primary, key, &incoming, bytes, started));
     let _ = std::fs::remove_file(&incoming);
