@@ -55,7 +55,8 @@ fn create(path: &Path) -> Result<(), SecretsKeyError> {
     Ok(())
 }
 
-fn load(path: &Path) -> Result<SecretBox, SecretsKeyError> {
+/// Loads an existing key (never creates one).
+pub fn load(path: &Path) -> Result<SecretBox, SecretsKeyError> {
     let meta = std::fs::metadata(path)
         .map_err(|e| fail(path, e.to_string(), "Check the path and the file's owner."))?;
     if meta.permissions().mode() & 0o027 != 0 {

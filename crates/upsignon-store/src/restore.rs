@@ -28,6 +28,33 @@ impl Store {
             .collect())
     }
 
+    /// Empties the database for a restore onto an older schema: on
+    /// PostgreSQL the current schema is dropped with every table in it and
+    /// made again, empty. SQLite databases are replaced as files instead,
+    /// so this refuses them.
+    pub fn drop_all_tables(&self) -> Result<(), StoreError> {
+        if self.backend() == Backend::Sqlite {
+            return Err(StoreError::Dump(
+                "an SQLite database is replaced as a file, not emptied".to_string(),
+            ));
+        }
+        Ok(self.connection()?.batch_execute(
+            "DO $$ DECLARE s text := current_schema(); BEGIN \
+             EXECUTE format('DROP SCHEMA %I CASCADE', s); EXECUTE format('CREATE SCHEMA %I', s); END $$;",
+        )?)
+    }
+
+    /// Writes SQLite's WAL back into the database file and empties it, so
+    /// the file alone holds every committed row (before it is moved).
+    /// Nothing to do on PostgreSQL.
+    pub fn checkpoint(&self) -> Result<(), StoreError> {
+        if self.backend() == Backend::Sqlite {
+            self.connection()?
+                .batch_execute("PRAGMA wal_checkpoint(TRUNCATE)")?;
+        }
+        Ok(())
+    }
+
     /// Rows created or changed after `since_ms`, over every table with an
     /// `updated_at` or `created_at` column: what restoring a copy taken at
     /// that time would lose.

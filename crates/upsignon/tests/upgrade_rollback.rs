@@ -424,6 +424,28 @@ fn an_irreversible_migration_needs_the_pre_upgrade_copy(backend: Backend) {
     site.fixture("0001_initial.sql");
     let output = site.run(&["upgrade", "--from", archive.to_str().unwrap()]);
     assert!(output.status.success(), "{}", text(&output));
+    // The pre-upgrade copy is an ordinary encrypted backup, private.
+    let copy = std::fs::read_dir(site.prefix.join("var/backups/upsignon"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("pre-upgrade-")
+        })
+        .expect("a pre-upgrade copy");
+    assert!(
+        copy.to_string_lossy().ends_with(".upsignon-backup"),
+        "{}",
+        copy.display()
+    );
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&copy).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "{}", copy.display());
+    let verified = site.run(&["backup", "verify", copy.to_str().unwrap()]);
+    assert!(verified.status.success(), "{}", text(&verified));
     let now_ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()

@@ -193,8 +193,21 @@ pub fn verify(path: &Path, key_file: &Path) -> Result<VerifyReport, BackupError>
     let scratch =
         tempfile::tempdir().map_err(io("create a scratch directory in", Path::new("/tmp")))?;
     let url = DatabaseUrl::sqlite(scratch.path().join("verify.db"));
-    let report = super::restore::restore_into_empty(&url, path, key_file)?;
-    let store = Store::open(&url, 1)?;
+    // The scratch database gets the backup's own schema when this binary
+    // knows it: a backup of an older release (a pre-upgrade backup) is
+    // checked as well as one of this release.
+    let schema = read_header(path, key_file)?.schema;
+    let migrations: Vec<_> = upsignon_store::migrations::embedded(upsignon_store::Backend::Sqlite)
+        .into_iter()
+        .filter(|m| m.version.as_str() <= schema.as_str())
+        .collect();
+    let store = Store::open_with_migrations(&url, 2, migrations)?;
+    let report = super::restore::restore_into_store(
+        &store,
+        path,
+        &super::Keys::backup_only(key_file),
+        super::IfNotEmpty::Refuse,
+    )?;
     let mut conn = store.connection()?;
     let mut rows = 0;
     for table in upsignon_store::dump::tables_in_creation_order(&mut conn)? {

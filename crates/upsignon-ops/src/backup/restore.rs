@@ -11,7 +11,6 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use upsignon_config::DatabaseUrl;
 use upsignon_store::dump::{self, Cell, ColumnKind};
 use upsignon_store::{AnyConnection, Store};
 
@@ -93,22 +92,6 @@ pub(crate) enum IfNotEmpty<'a> {
     SafetyBackupInto(&'a Path),
     /// Replace them: a standby's data is the primary's last snapshot.
     Replace,
-}
-
-/// Restores `file` into the empty database at `url` (the restore drill):
-/// the secrets key is read from the backup but written nowhere.
-pub(crate) fn restore_into_empty(
-    url: &DatabaseUrl,
-    file: &Path,
-    key_file: &Path,
-) -> Result<RestoreReport, BackupError> {
-    let store = Store::open(url, 2)?;
-    restore_into_store(
-        &store,
-        file,
-        &Keys::backup_only(key_file),
-        IfNotEmpty::Refuse,
-    )
 }
 
 /// Restores `file` into `store`: checks its header, then replaces the data

@@ -49,7 +49,51 @@ pub fn checks(config: &Config) -> Vec<Check> {
         ),
         schema(&store),
         clock(&store),
+        sealed_values(&store, config),
     ]
+}
+
+/// Whether the secrets key opens the values it sealed (the admins' TOTP
+/// secrets): after a restore or a move, another site's key would lock
+/// every admin out at their next sign-in.
+fn sealed_values(store: &Store, config: &Config) -> Check {
+    const NAME: &str = "secrets key";
+    let fix = "put back the site's secrets key (`upsignon restore` of a recent backup puts it in place; or copy it from your safe copy), or give each admin a new code with `upsignon admin reset EMAIL`";
+    let sealed: Vec<String> = match store
+        .connection()
+        .and_then(|mut conn| upsignon_store::queries::admins::list(&mut conn))
+    {
+        Ok(admins) => admins.into_iter().filter_map(|a| a.totp_secret).collect(),
+        Err(e) => return Check::fail(NAME, e.to_string(), "see the message"),
+    };
+    if sealed.is_empty() {
+        return Check::ok(NAME, "no admin has enrolled a second factor yet");
+    }
+    let path = config.secrets_key();
+    let key = match crate::secrets_key::load(&path) {
+        Ok(key) => key,
+        Err(e) => return Check::fail(NAME, first_line(&e.to_string()), fix),
+    };
+    let unreadable = sealed.iter().filter(|s| key.open(s).is_err()).count();
+    if unreadable > 0 {
+        return Check::fail(
+            NAME,
+            format!(
+                "{} does not open the second-factor secrets of {unreadable} of {} admin(s): it is not the key they were sealed with",
+                path.display(),
+                sealed.len()
+            ),
+            fix,
+        );
+    }
+    Check::ok(
+        NAME,
+        format!(
+            "{} opens the second-factor secrets of {} admin(s)",
+            path.display(),
+            sealed.len()
+        ),
+    )
 }
 
 fn schema(store: &Store) -> Check {

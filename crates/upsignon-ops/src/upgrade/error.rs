@@ -25,6 +25,14 @@ pub enum UpgradeError {
     #[error("preflight failed: {0}\nNothing was changed.")]
     Preflight(String),
     #[error(
+        "the pre-upgrade backup {path} cannot be restored (the server is stopped: run the same rollback command again, or restore that file by hand with `upsignon restore --force` using the binary of the release it was taken on)"
+    )]
+    RestoreCopy {
+        path: String,
+        #[source]
+        source: Box<crate::backup::BackupError>,
+    },
+    #[error(
         "the new version did not become healthy ({reason}); rolled back automatically to {previous} in {seconds:.1} s, data kept.\nSee the new version's log, then report the problem."
     )]
     RolledBack {

@@ -251,11 +251,30 @@ pub(crate) fn execute(
     if let Some(restore) = &plan.restore {
         runner.stop(installation)?;
         let url = installation.config.database();
-        upsignon_store::restore_copy(
-            store.backend(),
-            &upsignon_store::DatabaseTarget::of(&url),
-            &restore.backup,
-        )?;
+        if restore
+            .backup
+            .extension()
+            .is_some_and(|x| x == crate::backup::EXTENSION)
+        {
+            let older: Vec<_> = store
+                .migrations()
+                .iter()
+                .filter(|m| m.version.as_str() <= plan.to.schema_head.as_str())
+                .cloned()
+                .collect();
+            crate::backup::replace_database(&installation.config, older, &restore.backup).map_err(
+                |source| UpgradeError::RestoreCopy {
+                    path: restore.backup.display().to_string(),
+                    source: Box::new(source),
+                },
+            )?;
+        } else {
+            upsignon_store::restore_copy(
+                store.backend(),
+                &upsignon_store::DatabaseTarget::of(&url),
+                &restore.backup,
+            )?;
+        }
         progress(&format!("restored {}", restore.backup.display()));
         let restored = Store::open(&url, 2)?;
         restored.clear_maintenance()?;

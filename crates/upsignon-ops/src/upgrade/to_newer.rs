@@ -113,6 +113,7 @@ pub fn upgrade(
         config.releases_kept,
         &[SERVER_VERSION, &new_version],
     );
+    pre_backup::prune(config, &[SERVER_VERSION, &new_version]);
     Ok(UpgradeReport {
         from: SERVER_VERSION.to_string(),
         to: new_version,
