@@ -133,7 +133,7 @@ native_backup() { # NAME -> "SECONDS RSS"
 
 native_restore() { # NAME -> "SECONDS RSS" (PostgreSQL only)
   site "${1}n"
-  psql -h 127.0.0.1 -U postgres -d "upsignon_bench_${1}n_$$" -qc "DROP SCHEMA public CASCADE; CREATE SCHEMA public;" >/dev/null
+  psql -h 127.0.0.1 -U postgres -d "upsignon_bench_${1}n_$$" -qc "DROP SCHEMA public CASCADE; CREATE SCHEMA public;" >/dev/null 2>&1
   measure pg_restore -h 127.0.0.1 -U postgres --no-owner --single-transaction -d "upsignon_bench_${1}n_$$" "$work/$1.dump"
 }
 
@@ -164,7 +164,7 @@ if [ "$mode" = rows ]; then
   echo "## $backend: audit_events rows"
   echo
   table_header rows
-  first=; first_s=
+  first=; first_s=; growth=
   for n in "$@"; do
     site "rows$n"
     seed_rows "rows$n" "$n"

@@ -48,9 +48,7 @@ pub enum StoreError {
     )]
     Irreversible { version: String },
 
-    #[error(
-        "there is no migration {version}: `upsignon migrate status` lists the versions (use 0 to revert them all)"
-    )]
+    #[error("there is no migration {version}: `upsignon migrate status` lists the versions")]
     UnknownVersion { version: String },
 
     #[error(

@@ -91,7 +91,13 @@ pub fn rollback(
 ) -> anyhow::Result<()> {
     let installation = installation(config_flag, config, args.ready_timeout)?;
     let store = Store::open(&installation.config.database(), 2)?;
-    let plan = upgrade::plan_rollback(&installation, &store, args.to, args.restore_backup)?;
+    let plan = match upgrade::plan_rollback(&installation, &store, args.to, args.restore_backup) {
+        Err(done @ UpgradeError::NothingOlder { .. }) => {
+            println!("{done}");
+            return Ok(());
+        }
+        other => other?,
+    };
     if !args.yes {
         let confirmed = std::io::stdin().is_terminal()
             && dialoguer::Confirm::new()

@@ -346,6 +346,7 @@ fn a_full_disk_fails_the_backup_cleanly_and_keeps_older_backups() {
         .unwrap()
         .flatten()
         .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| name != ".upsignon-backup.lock")
         .collect();
     assert_eq!(
         leftovers,
@@ -359,4 +360,54 @@ fn a_full_disk_fails_the_backup_cleanly_and_keeps_older_backups() {
     );
     let output = site.run(&["backup", "verify", older.to_str().unwrap()]);
     assert!(output.status.success(), "{}", text(&output));
+}
+
+#[test]
+fn a_full_disk_during_a_restore_says_so_and_changes_nothing() {
+    let keys = tempfile::tempdir().unwrap();
+    let key = key_file(keys.path(), "backup.key");
+    let source = Site::new(Backend::Sqlite, &key).with_fixtures();
+    source.seed(2_000);
+    let file = source.backup("big.upsignon-backup");
+
+    let disk = keys.path().join("small-disk");
+    let _mounted = SmallDisk::mount(&disk, "1m");
+    let config = keys.path().join("small.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "database_url = \"sqlite://{}\"\nstate_dir = \"{}\"\nbackup_dir = \"{}\"\nbackup_key_file = \"{}\"\n",
+            disk.join("small.db").display(),
+            keys.path().join("state").display(),
+            keys.path().join("backups").display(),
+            key.display()
+        ),
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        Command::new(binary())
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .arg("--config")
+            .arg(&config)
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let output = run(&["migrate", "up"]);
+    assert!(output.status.success(), "{}", text(&output));
+    let output = run(&["restore", file.to_str().unwrap()]);
+    assert!(!output.status.success(), "the restore fit on the disk");
+    assert!(
+        text(&output).contains("no space left on the disk of the database"),
+        "{}",
+        text(&output)
+    );
+    let url = upsignon_config::DatabaseUrl::sqlite(disk.join("small.db"));
+    let store = Store::open(&url, 1).unwrap();
+    assert!(
+        !dump::has_rows(&mut store.connection().unwrap()).unwrap(),
+        "a failed restore left rows behind"
+    );
 }

@@ -239,6 +239,19 @@ fn upgrade_then_rollback_keeps_the_data(backend: Backend) {
         devices.iter().any(|d| d.contains("device-uid-9001")),
         "{devices:?}"
     );
+
+    // A second rollback changes nothing: a rollback never plans a move forward.
+    let before = sha(&site.exe);
+    let again = site.run(&["rollback", "--yes"]);
+    assert!(again.status.success(), "{}", text(&again));
+    assert!(
+        text(&again).contains("nothing older to roll back to"),
+        "{}",
+        text(&again)
+    );
+    assert!(!text(&again).contains("--to 0"), "{}", text(&again));
+    assert_eq!(sha(&site.exe), before);
+    assert_eq!(site.ready()["version"], upsignon_ops::SERVER_VERSION);
 }
 
 backend_tests!(upgrade_then_rollback_keeps_the_data);

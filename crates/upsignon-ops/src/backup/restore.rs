@@ -21,7 +21,7 @@ use super::write::Progress;
 use super::{BackupError, Keys, backup_named};
 
 /// A batch of rows is written when it holds this many rows...
-const BATCH_ROWS: usize = 500;
+const BATCH_ROWS: usize = 2_000;
 /// ...or this many bytes of text.
 const BATCH_BYTES: usize = 4 << 20;
 

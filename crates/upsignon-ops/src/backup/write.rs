@@ -22,7 +22,7 @@ use super::format::{EXTENSION, FORMAT_NAME, FORMAT_VERSION, Header, Record};
 use super::{BackupError, Keys, leftovers, load_identity};
 
 /// At most this many rows in a page...
-const PAGE_ROWS: u64 = 1000;
+const PAGE_ROWS: u64 = 10_000;
 /// ...and about this many bytes: a page of 5 MB vaults holds one row.
 const PAGE_BYTES: usize = 4 << 20;
 /// Tries for a free name when two backups start in the same second.
@@ -127,6 +127,7 @@ pub fn backup_with_progress(
         });
     }
     leftovers::remove_in(dir);
+    let _writing = leftovers::writing_in(dir).map_err(io("lock", dir))?;
     let name = out.file_name().and_then(|n| n.to_str()).unwrap_or("backup");
     let partial = tempfile::Builder::new()
         .prefix(&format!(".{name}."))
@@ -134,8 +135,6 @@ pub fn backup_with_progress(
         .permissions(fs::Permissions::from_mode(0o600))
         .tempfile_in(dir)
         .map_err(io("create a file in", dir))?;
-    // Held until the file is renamed or removed: a cleaner skips it.
-    let _ = partial.as_file().try_lock();
     let file = partial
         .as_file()
         .try_clone()
@@ -188,7 +187,10 @@ fn write_encrypted(
     let encrypted = encryptor
         .wrap_output(BufWriter::with_capacity(1 << 16, file))
         .map_err(io("write", partial))?;
-    let mut out = GzEncoder::new(encrypted, Compression::fast());
+    // Lines reach the compressor in large writes: flate2 prepares its output
+    // buffer on every write call, which cost a fifth of the time with one
+    // write per line.
+    let mut out = BufWriter::with_capacity(1 << 16, GzEncoder::new(encrypted, Compression::fast()));
     let counts = store.snapshot(|conn| {
         let schema = upsignon_store::migrations::applied_head(conn)?;
         let header = Header {
@@ -219,7 +221,10 @@ fn write_encrypted(
         write_line(&mut out, &end, partial)?;
         Ok::<_, BackupError>((tables.len() as u64, total))
     })?;
-    let encrypted = out.finish().map_err(io("write", partial))?;
+    let compressed = out
+        .into_inner()
+        .map_err(|e| io("write", partial)(e.into_error()))?;
+    let encrypted = compressed.finish().map_err(io("write", partial))?;
     let buffered = encrypted.finish().map_err(io("write", partial))?;
     let file = buffered
         .into_inner()

@@ -49,6 +49,10 @@ pub enum UpgradeError {
     )]
     NoPreviousRelease(String),
     #[error(
+        "upsignon {running} is already the oldest release in the ledger ({ledger}): there is nothing older to roll back to, and nothing was changed. If a rollback just finished, it is done; `upsignon upgrade` goes forward again."
+    )]
+    NothingOlder { running: String, ledger: String },
+    #[error(
         "release {version} is not kept in {dir}: its binary is needed to go back.\nInstall that version's package instead; it runs `migrate sync` itself."
     )]
     NotKept { version: String, dir: String },

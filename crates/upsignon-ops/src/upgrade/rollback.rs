@@ -29,15 +29,34 @@ impl Target {
             .ok_or_else(|| UpgradeError::NoPreviousRelease(versions(&rows)))
     }
 
-    /// The newest recorded release other than the one running now.
+    /// The newest recorded release older than the one running now: a
+    /// rollback never plans a move forward, so after a finished rollback
+    /// there is nothing left (`NothingOlder`).
     pub fn previous(store: &Store) -> Result<Self, UpgradeError> {
         let rows = releases::list(&mut *store.connection()?)?;
-        rows.iter()
+        if let Some(older) = rows
+            .iter()
             .rev()
-            .find(|r| r.version != SERVER_VERSION)
-            .cloned()
-            .map(Target)
-            .ok_or_else(|| UpgradeError::NoPreviousRelease(versions(&rows)))
+            .find(|r| is_older(&r.version, SERVER_VERSION))
+        {
+            return Ok(Target(older.clone()));
+        }
+        if rows.iter().any(|r| is_older(SERVER_VERSION, &r.version)) {
+            return Err(UpgradeError::NothingOlder {
+                running: SERVER_VERSION.to_string(),
+                ledger: versions(&rows),
+            });
+        }
+        Err(UpgradeError::NoPreviousRelease(versions(&rows)))
+    }
+}
+
+/// Whether release `a` is older than `b` (semantic versions; two versions
+/// that do not parse are told apart only by being different).
+pub(crate) fn is_older(a: &str, b: &str) -> bool {
+    match (semver::Version::parse(a), semver::Version::parse(b)) {
+        (Ok(a), Ok(b)) => a < b,
+        _ => a != b,
     }
 }
 
