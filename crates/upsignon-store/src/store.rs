@@ -218,10 +218,7 @@ impl Store {
     ) -> Result<T, E> {
         let mut conn = self.connection()?;
         let begin = match self.backend {
-            // Pages read through a memory map, not copied from the file.
-            Backend::Sqlite => {
-                "PRAGMA mmap_size = 1073741824; BEGIN DEFERRED; SELECT count(*) FROM sqlite_schema;"
-            }
+            Backend::Sqlite => "BEGIN DEFERRED; SELECT count(*) FROM sqlite_schema;",
             Backend::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
         };
         conn.batch_execute(begin).map_err(StoreError::from)?;
@@ -232,11 +229,6 @@ impl Store {
             "ROLLBACK"
         };
         conn.batch_execute(end).map_err(StoreError::from)?;
-        if self.backend == Backend::Sqlite {
-            // The pooled connection goes back to plain reads.
-            conn.batch_execute("PRAGMA mmap_size = 0")
-                .map_err(StoreError::from)?;
-        }
         outcome
     }
 

@@ -228,6 +228,27 @@ fn fill_awkward(site: &Site, with_nul: bool) {
     insert_vault(&mut conn, "user-big", &big);
 }
 
+/// The schema as `pg_dump --schema-only` prints it (PostgreSQL), or
+/// SQLite's own schema text.
+fn schema_of(site: &Site) -> Vec<String> {
+    match site.config.database().sqlite_path() {
+        Some(_) => introspect::sqlite_schema(&mut site.store().connection().unwrap()).unwrap(),
+        None => {
+            let output = Command::new("pg_dump")
+                .args(["--schema-only", "--no-owner", "--dbname"])
+                .arg(site.db.url_string())
+                .output()
+                .expect("pg_dump runs");
+            assert!(output.status.success(), "{}", text(&output));
+            String::from_utf8_lossy(&output.stdout)
+                .lines()
+                .filter(|l| !l.starts_with("--") && !l.starts_with('\\') && !l.trim().is_empty())
+                .map(str::to_string)
+                .collect()
+        }
+    }
+}
+
 fn round_trip(from: Backend, to: Backend, with_nul: bool, non_conforming: bool) {
     let keys_dir = tempfile::tempdir().unwrap();
     let key = key_file(keys_dir.path());
@@ -248,8 +269,14 @@ fn round_trip(from: Backend, to: Backend, with_nul: bool, non_conforming: bool) 
             )
             .unwrap();
     }
+    let schema_before = schema_of(&target);
     let report = backup::restore(&target.config, &file, false).unwrap();
     assert!(report.rows > 10);
+    assert_eq!(
+        schema_of(&target),
+        schema_before,
+        "the restore left every table, index and constraint as the migrations made them"
+    );
     assert_eq!(target.contents(), source.contents(), "{from:?} -> {to:?}");
     let store = target.store();
     let mut conn = store.connection().unwrap();

@@ -132,17 +132,19 @@ fn restore_into_store_with_progress(
         .transaction_with(|conn| {
             let tables = dump::tables_in_creation_order(conn)?;
             dump::delete_all(conn, &tables)?;
-            let mut loader = Loader::default();
-            let (_, rows) = scan(file, &keys.backup, &mut |item| {
-                if loader.take(conn, item)? {
-                    progress(Progress {
-                        table: &loader.table,
-                        rows: loader.rows,
-                    });
-                }
-                Ok(())
-            })?;
-            Ok::<_, BackupError>(rows)
+            dump::with_indexes_built_after(conn, &tables, |conn| {
+                let mut loader = Loader::default();
+                let (_, rows) = scan(file, &keys.backup, &mut |item| {
+                    if loader.take(conn, item)? {
+                        progress(Progress {
+                            table: &loader.table,
+                            rows: loader.rows,
+                        });
+                    }
+                    Ok(())
+                })?;
+                Ok::<_, BackupError>(rows)
+            })
         })
         .map_err(|e| match e {
             BackupError::Store(e) => store_error(e, "the database"),
