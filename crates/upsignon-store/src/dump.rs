@@ -292,10 +292,7 @@ fn insert_rows_sqlite(
     Ok(())
 }
 
-/// PostgreSQL: the whole batch as one bound JSON parameter, unpacked by
-/// the server (`json_array_elements`): one parse and one round trip per
-/// batch instead of thousands of parameters. Still never SQL text built
-/// from data.
+/// PostgreSQL, from cells: the batch as JSON, then [`insert_json_postgres`].
 fn insert_rows_postgres(
     conn: &mut diesel::PgConnection,
     table: &str,
@@ -303,21 +300,6 @@ fn insert_rows_postgres(
     names: &[String],
     rows: Vec<Vec<Cell>>,
 ) -> Result<(), StoreError> {
-    let values: Vec<String> = columns
-        .iter()
-        .enumerate()
-        .map(|(i, (_, kind))| match kind {
-            ColumnKind::Text => format!("(value->>{i})"),
-            ColumnKind::Integer => format!("(value->>{i})::bigint"),
-            ColumnKind::Bool => format!("(value->>{i})::boolean"),
-        })
-        .collect();
-    let sql = format!(
-        "INSERT INTO {} ({}) SELECT {} FROM json_array_elements($1::json)",
-        quote(table),
-        names.join(", "),
-        values.join(", ")
-    );
     let batch: Vec<serde_json::Value> = rows
         .into_iter()
         .map(|row| {
@@ -335,8 +317,130 @@ fn insert_rows_postgres(
         .collect();
     let json = serde_json::to_string(&batch).map_err(|e| StoreError::Dump(e.to_string()))?;
     drop(batch);
+    insert_json_postgres(conn, table, columns, names, json)
+}
+
+/// PostgreSQL: the whole batch (a JSON array of rows, each an array in
+/// the order of `columns`) as one bound parameter, unpacked by the server
+/// (`jsonb_array_elements`): one parse and one round trip per batch instead
+/// of thousands of parameters, and never SQL text built from data.
+fn insert_json_postgres(
+    conn: &mut diesel::PgConnection,
+    table: &str,
+    columns: &[(String, ColumnKind)],
+    names: &[String],
+    json: String,
+) -> Result<(), StoreError> {
+    let values: Vec<String> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, (_, kind))| match kind {
+            ColumnKind::Text => format!("(value->>{i})"),
+            ColumnKind::Integer => format!("(value->>{i})::bigint"),
+            ColumnKind::Bool => format!("(value->>{i})::boolean"),
+        })
+        .collect();
+    let sql = format!(
+        "INSERT INTO {} ({}) SELECT {} FROM jsonb_array_elements($1::jsonb)",
+        quote(table),
+        names.join(", "),
+        values.join(", ")
+    );
     diesel::sql_query(sql).bind::<Text, _>(json).execute(conn)?;
     Ok(())
+}
+
+/// Rows of a backup waiting to be written into one table, held the way
+/// the target loads them fastest: on SQLite parsed into typed cells (bound
+/// one by one), on PostgreSQL as the backup's own JSON text (one parameter
+/// per batch; the server checks every value as it casts it).
+pub struct RowBatch {
+    table: String,
+    columns: Vec<(String, ColumnKind)>,
+    cells: Vec<Vec<Cell>>,
+    json: Option<String>,
+    rows: usize,
+    bytes: usize,
+}
+
+impl RowBatch {
+    /// An empty batch for `table`, whose rows hold `columns` in this order.
+    pub fn new(backend: Backend, table: &str, columns: Vec<(String, ColumnKind)>) -> Self {
+        RowBatch {
+            table: table.to_string(),
+            columns,
+            cells: Vec::new(),
+            json: (backend == Backend::Postgres).then(String::new),
+            rows: 0,
+            bytes: 0,
+        }
+    }
+
+    /// Adds one row: a JSON array with one value per column.
+    pub fn push(&mut self, line: &str) -> Result<(), StoreError> {
+        let bad = |reason: String| StoreError::Dump(format!("a row of {}: {reason}", self.table));
+        if !line.starts_with('[') {
+            return Err(bad("not a JSON array".to_string()));
+        }
+        self.rows += 1;
+        self.bytes += line.len();
+        if let Some(json) = &mut self.json {
+            json.push(if json.is_empty() { '[' } else { ',' });
+            json.push_str(line);
+            return Ok(());
+        }
+        let cells: Vec<serde_json::Value> =
+            serde_json::from_str(line).map_err(|e| bad(e.to_string()))?;
+        if cells.len() != self.columns.len() {
+            return Err(bad(format!(
+                "{} values, not {}",
+                cells.len(),
+                self.columns.len()
+            )));
+        }
+        let row = cells
+            .into_iter()
+            .zip(&self.columns)
+            .map(|(cell, (_, kind))| Cell::from_json(cell, *kind))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.cells.push(row);
+        Ok(())
+    }
+
+    /// Rows held, and their size in bytes of JSON text.
+    pub fn len(&self) -> usize {
+        self.rows
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows == 0
+    }
+
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+
+    /// Writes the rows held and empties the batch; returns how many.
+    pub fn flush(&mut self, conn: &mut AnyConnection) -> Result<usize, StoreError> {
+        let rows = std::mem::take(&mut self.rows);
+        self.bytes = 0;
+        if rows == 0 {
+            return Ok(0);
+        }
+        let names: Vec<String> = self.columns.iter().map(|(c, _)| quote(c)).collect();
+        match (conn, &mut self.json) {
+            (AnyConnection::Postgresql(pg), Some(json)) => {
+                let mut text = std::mem::take(json);
+                text.push(']');
+                insert_json_postgres(pg, &self.table, &self.columns, &names, text)?;
+            }
+            (conn, _) => {
+                let cells = std::mem::take(&mut self.cells);
+                insert_rows(conn, &self.table, &self.columns, cells)?;
+            }
+        }
+        Ok(rows)
+    }
 }
 
 #[derive(QueryableByName)]

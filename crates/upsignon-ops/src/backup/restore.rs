@@ -11,7 +11,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use upsignon_store::dump::{self, Cell, ColumnKind};
+use upsignon_store::dump::{self, ColumnKind, RowBatch};
 use upsignon_store::{AnyConnection, Store};
 
 use super::error::store_error;
@@ -211,14 +211,11 @@ fn check_schema(store: &Store, file: &Path, header: &Header) -> Result<(), Backu
 }
 
 /// Batches rows per table (by count and by bytes, so large vaults are
-/// written a few at a time) and writes them as bound parameters of the
-/// target's column kinds.
+/// written a few at a time) and writes them with the target's column kinds.
 #[derive(Default)]
 struct Loader {
     table: String,
-    columns: Vec<(String, ColumnKind)>,
-    batch: Vec<Vec<Cell>>,
-    batch_bytes: usize,
+    batch: Option<RowBatch>,
     /// Rows written so far, all tables.
     rows: u64,
 }
@@ -230,65 +227,39 @@ impl Loader {
             Item::Table { name, columns } => {
                 let kinds: HashMap<String, ColumnKind> =
                     dump::column_kinds(conn, name)?.into_iter().collect();
-                self.columns = columns
+                let columns = columns
                     .iter()
                     .map(|c| {
                         kinds.get(c).map(|k| (c.clone(), *k)).ok_or_else(|| {
-                            upsignon_store::StoreError::Dump(format!(
-                                "column {name}.{c} does not exist in this database"
-                            ))
+                            dump_error(format!("column {name}.{c} does not exist in this database"))
                         })
                     })
                     .collect::<Result<_, _>>()?;
                 self.table = name.to_string();
+                self.batch = Some(RowBatch::new(conn.backend(), name, columns));
                 Ok(false)
             }
-            Item::Row(row) => {
-                let serde_json::Value::Array(cells) = row else {
-                    return Err(dump_error(format!(
-                        "a row of {} is not an array",
-                        self.table
-                    )));
-                };
-                if cells.len() != self.columns.len() {
-                    return Err(dump_error(format!(
-                        "a row of {} has {} values, not {}",
-                        self.table,
-                        cells.len(),
-                        self.columns.len()
-                    )));
-                }
-                let row = cells
-                    .into_iter()
-                    .zip(&self.columns)
-                    .map(|(cell, (_, kind))| {
-                        if let serde_json::Value::String(s) = &cell {
-                            self.batch_bytes += s.len();
-                        }
-                        Cell::from_json(cell, *kind)
-                    })
-                    .collect::<Result<Vec<_>, _>>()?;
-                self.batch.push(row);
-                if self.batch.len() >= BATCH_ROWS || self.batch_bytes >= BATCH_BYTES {
-                    self.flush(conn)?;
+            Item::Row(line) => {
+                let batch = self
+                    .batch
+                    .as_mut()
+                    .ok_or_else(|| dump_error("a row before its table".to_string()))?;
+                batch.push(line)?;
+                if batch.len() >= BATCH_ROWS || batch.bytes() >= BATCH_BYTES {
+                    self.rows += batch.flush(conn)? as u64;
                     return Ok(true);
                 }
                 Ok(false)
             }
             Item::TableEnd => {
-                let wrote = !self.batch.is_empty();
-                self.flush(conn)?;
-                Ok(wrote)
+                let written = match self.batch.take() {
+                    Some(mut batch) => batch.flush(conn)?,
+                    None => 0,
+                };
+                self.rows += written as u64;
+                Ok(written > 0)
             }
         }
-    }
-
-    fn flush(&mut self, conn: &mut AnyConnection) -> Result<(), BackupError> {
-        let batch = std::mem::take(&mut self.batch);
-        self.rows += batch.len() as u64;
-        self.batch_bytes = 0;
-        dump::insert_rows(conn, &self.table, &self.columns, batch)?;
-        Ok(())
     }
 }
 
