@@ -148,6 +148,8 @@ impl Prepared {
         let backend = self.store.backend();
         let services = self.services();
         let draining = services.draining.clone();
+        // Before any puller or scheduler writes: what killed runs left.
+        crate::backup::schedule::remove_leftovers(&self.config);
         let standby_of = match self.role {
             Role::Standby(state) => {
                 let primary = state.primary.clone();
@@ -162,7 +164,6 @@ impl Prepared {
             }
             Role::Primary => None,
         };
-        crate::backup::schedule::remove_leftovers(&self.config);
         let scheduled_backups = standby_of.is_none()
             && crate::backup::schedule::start(&self.config, self.store.clone());
         let server =

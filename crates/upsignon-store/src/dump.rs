@@ -315,9 +315,10 @@ fn insert_rows_postgres(
             )
         })
         .collect();
+    let count = batch.len();
     let json = serde_json::to_string(&batch).map_err(|e| StoreError::Dump(e.to_string()))?;
     drop(batch);
-    insert_json_postgres(conn, table, columns, names, json)
+    insert_json_postgres(conn, table, columns, names, json, count)
 }
 
 /// PostgreSQL: the whole batch (a JSON array of rows, each an array in
@@ -330,6 +331,7 @@ fn insert_json_postgres(
     columns: &[(String, ColumnKind)],
     names: &[String],
     json: String,
+    rows: usize,
 ) -> Result<(), StoreError> {
     let values: Vec<String> = columns
         .iter()
@@ -340,13 +342,23 @@ fn insert_json_postgres(
             ColumnKind::Bool => format!("(value->>{i})::boolean"),
         })
         .collect();
+    // Rows of another shape are left out by the filter, and the count
+    // then differs: the batch fails instead of storing a changed row.
     let sql = format!(
-        "INSERT INTO {} ({}) SELECT {} FROM jsonb_array_elements($1::jsonb)",
+        "INSERT INTO {} ({}) SELECT {} FROM jsonb_array_elements($1::jsonb) \
+         WHERE jsonb_typeof(value) = 'array' AND jsonb_array_length(value) = {}",
         quote(table),
         names.join(", "),
-        values.join(", ")
+        values.join(", "),
+        columns.len()
     );
-    diesel::sql_query(sql).bind::<Text, _>(json).execute(conn)?;
+    let inserted = diesel::sql_query(sql).bind::<Text, _>(json).execute(conn)?;
+    if inserted != rows {
+        return Err(StoreError::Dump(format!(
+            "a row of {table} is not an array of {} values",
+            columns.len()
+        )));
+    }
     Ok(())
 }
 
@@ -432,7 +444,7 @@ impl RowBatch {
             (AnyConnection::Postgresql(pg), Some(json)) => {
                 let mut text = std::mem::take(json);
                 text.push(']');
-                insert_json_postgres(pg, &self.table, &self.columns, &names, text)?;
+                insert_json_postgres(pg, &self.table, &self.columns, &names, text, rows)?;
             }
             (conn, _) => {
                 let cells = std::mem::take(&mut self.cells);

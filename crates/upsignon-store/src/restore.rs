@@ -44,6 +44,26 @@ impl Store {
         )?)
     }
 
+    /// SQLite: writes the WAL back and switches the database file to a
+    /// rollback journal. Before the file is replaced by another one, so that
+    /// this store's connections, when they close later, never remove the
+    /// `-wal` and `-shm` files by name: those then belong to the new
+    /// database and its server. Returns whether the switch happened (it
+    /// does not while another connection holds the file). PostgreSQL: true.
+    pub fn leave_wal(&self) -> Result<bool, StoreError> {
+        #[derive(QueryableByName)]
+        struct Mode {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            journal_mode: String,
+        }
+        if self.backend() != Backend::Sqlite {
+            return Ok(true);
+        }
+        let mode = diesel::sql_query("PRAGMA journal_mode = DELETE")
+            .get_result::<Mode>(&mut *self.connection()?)?;
+        Ok(mode.journal_mode.eq_ignore_ascii_case("delete"))
+    }
+
     /// Writes SQLite's WAL back into the database file and empties it, so
     /// the file alone holds every committed row (before it is moved).
     /// Nothing to do on PostgreSQL.

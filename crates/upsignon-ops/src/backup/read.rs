@@ -120,6 +120,7 @@ pub fn read_records(
     };
     let header = parse_header(&next()?, path)?;
     let mut total = 0;
+    let mut tables_read = 0u64;
     loop {
         let record: Record = serde_json::from_str(&next()?).map_err(|e| damaged(e.to_string()))?;
         match record {
@@ -153,11 +154,14 @@ pub fn read_records(
                     {
                         visit(Item::TableEnd)?;
                         total += rows;
+                        tables_read += 1;
                     }
                     _ => return Err(damaged(format!("table {name} does not match its checksum"))),
                 }
             }
-            Record::End { rows, .. } if rows == total => return Ok((header, total)),
+            Record::End { rows, tables } if rows == total && tables == tables_read => {
+                return Ok((header, total));
+            }
             _ => return Err(damaged("its records are out of order".to_string())),
         }
     }

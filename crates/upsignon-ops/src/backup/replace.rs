@@ -26,7 +26,18 @@ pub fn replace_database(
     match config.database() {
         DatabaseUrl::Sqlite(path) => replace_sqlite(&path, migrations, file, &keys),
         url @ DatabaseUrl::Postgres(_) => {
+            // A wrong key, a newer format or another schema is refused
+            // before the tables go.
+            let header = super::read::read_header(file, &keys.backup)?;
             let store = Store::open_with_migrations(&url, 2, migrations)?;
+            if Some(header.schema.as_str()) != store.expected_schema() {
+                return Err(BackupError::OlderSchema {
+                    path: file.to_path_buf(),
+                    backup: header.schema,
+                    ours: store.expected_schema().unwrap_or("0").to_string(),
+                    server: header.server_version,
+                });
+            }
             store.drop_all_tables()?;
             restore_into_store(&store, file, &keys, IfNotEmpty::Refuse)
         }

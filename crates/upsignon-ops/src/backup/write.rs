@@ -255,15 +255,17 @@ fn write_table(
     let mut hasher = Sha256::new();
     let mut rows = 0;
     let mut reader = dump::TableReader::open(conn, table, &columns)?;
-    // The first page holds one row, so the page size is known from a row's
-    // size before many large rows are ever held together.
+    // The first page holds one row, and a page holds at most twice the rows
+    // of the one before and about PAGE_BYTES of the largest row seen so far
+    // in this table: many large rows are never held together unless the
+    // table's rows were small all along.
     let mut limit = 1;
+    let mut largest = 1;
     loop {
         let page = reader.next_page(conn, limit)?;
         if page.is_empty() {
             break;
         }
-        let mut largest = 1;
         for line in &page {
             largest = largest.max(line.len());
             hasher.update(line.as_bytes());
@@ -274,7 +276,9 @@ fn write_table(
         }
         rows += page.len() as u64;
         progress(rows);
-        limit = ((PAGE_BYTES / largest) as u64).clamp(1, PAGE_ROWS);
+        limit = ((PAGE_BYTES / largest) as u64)
+            .min(limit * 2)
+            .clamp(1, PAGE_ROWS);
     }
     reader.close(conn)?;
     write_line(

@@ -74,6 +74,8 @@ pub fn pull_once(
     let dir = config.state_dir.join("standby");
     std::fs::create_dir_all(&dir).map_err(io("create", &dir))?;
     let incoming = dir.join(".incoming.partial");
+    // Cleaners leave the directory alone while the download exists.
+    let _writing = crate::backup::leftovers::writing_in(&dir).map_err(io("lock", &dir))?;
     let result = download(config, primary, secret.expose(), &incoming)
         .and_then(|bytes| apply(config, store, primary, key, &incoming, bytes, started));
     let _ = std::fs::remove_file(&incoming);

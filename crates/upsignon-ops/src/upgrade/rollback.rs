@@ -37,11 +37,23 @@ impl Target {
         if let Some(older) = rows
             .iter()
             .rev()
-            .find(|r| is_older(&r.version, SERVER_VERSION))
+            .find(|r| is_older(&r.version, SERVER_VERSION) == Some(true))
         {
             return Ok(Target(older.clone()));
         }
-        if rows.iter().any(|r| is_older(SERVER_VERSION, &r.version)) {
+        // Versions that are not semantic versions: the ledger's order says
+        // which came first (a release recorded before the running one's
+        // first record is older).
+        let first_of_ours = rows.iter().position(|r| r.version == SERVER_VERSION);
+        if let Some(older) = rows
+            .iter()
+            .take(first_of_ours.unwrap_or(0))
+            .rev()
+            .find(|r| is_older(&r.version, SERVER_VERSION).is_none())
+        {
+            return Ok(Target(older.clone()));
+        }
+        if rows.iter().any(|r| r.version != SERVER_VERSION) {
             return Err(UpgradeError::NothingOlder {
                 running: SERVER_VERSION.to_string(),
                 ledger: versions(&rows),
@@ -51,12 +63,12 @@ impl Target {
     }
 }
 
-/// Whether release `a` is older than `b` (semantic versions; two versions
-/// that do not parse are told apart only by being different).
-pub(crate) fn is_older(a: &str, b: &str) -> bool {
+/// Whether release `a` is older than `b`, as semantic versions; `None`
+/// when one of them is not a semantic version.
+pub(crate) fn is_older(a: &str, b: &str) -> Option<bool> {
     match (semver::Version::parse(a), semver::Version::parse(b)) {
-        (Ok(a), Ok(b)) => a < b,
-        _ => a != b,
+        (Ok(a), Ok(b)) => Some(a < b),
+        _ => None,
     }
 }
 
@@ -269,6 +281,9 @@ pub(crate) fn execute(
     progress("maintenance on: apps get 503 and stay in offline mode");
     if let Some(restore) = &plan.restore {
         runner.stop(installation)?;
+        if !store.leave_wal()? {
+            tracing::warn!("another connection holds the SQLite database while it is replaced");
+        }
         let url = installation.config.database();
         if restore
             .backup
