@@ -42,6 +42,7 @@ async fn ready(ctx: web::Data<AppContext>) -> HttpResponse {
                 "status": "not_ready",
                 "reason": "standby",
                 "version": SERVER_VERSION,
+                "instance": ctx.instance,
                 "schema": ctx.store.expected_schema(),
                 "standby": {
                     "primary": report.primary,
@@ -64,7 +65,7 @@ async fn ready(ctx: web::Data<AppContext>) -> HttpResponse {
         Ok(Ok((status, None))) if status.is_in_sync() => {
             let schema = status.head().unwrap_or_default().to_string();
             return HttpResponse::Ok()
-                .json(json!({ "status": "ready", "version": SERVER_VERSION, "schema": schema }));
+                .json(json!({ "status": "ready", "version": SERVER_VERSION, "schema": schema, "instance": ctx.instance }));
         }
         Ok(Ok((status, None))) => ("schema_out_of_sync", status.head().map(str::to_string)),
         Ok(Err(error)) => {
@@ -75,7 +76,7 @@ async fn ready(ctx: web::Data<AppContext>) -> HttpResponse {
     };
     HttpResponse::ServiceUnavailable()
         .insert_header(("Retry-After", "5"))
-        .json(json!({ "status": "not_ready", "reason": reason, "version": SERVER_VERSION, "schema": schema }))
+        .json(json!({ "status": "not_ready", "reason": reason, "version": SERVER_VERSION, "schema": schema, "instance": ctx.instance }))
 }
 
 /// What is running: the server version and the schema it was built for.

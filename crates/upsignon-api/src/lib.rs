@@ -29,7 +29,7 @@ pub use mail::{MailMessage, Mailer};
 pub use metrics::{BackupFigures, BackupSource};
 pub use replication::{Replication, SnapshotSource};
 pub use role::{ServerRole, StandbyReport};
-pub use server::{AppContext, ExtraRoutes, Services, start};
+pub use server::{AppContext, ExtraRoutes, Services, new_instance, start};
 
 /// The version of this server build, as reported by `/version` and recorded
 /// in the schema ledger. `UPSIGNON_VERSION_OVERRIDE` at build time replaces

@@ -39,6 +39,10 @@ pub struct AppContext {
     pub handler_timeout: Duration,
     /// Set when the server stops: answers close their connection.
     pub draining: Arc<AtomicBool>,
+    /// This start's random token, shown by `/health/ready` and written to
+    /// the pid file, so that `upgrade`, `rollback`, `install` and `doctor`
+    /// know the server answering is the process they manage.
+    pub instance: String,
 }
 
 /// What the ops crate hands the HTTP layer besides the store.
@@ -57,6 +61,13 @@ pub struct Services {
     /// Set by whoever stops the server (see `upsignon_ops::serve`) a moment
     /// before it stops: answers then close their connection.
     pub draining: Arc<AtomicBool>,
+    /// This start's identity (see [`AppContext::instance`]).
+    pub instance: String,
+}
+
+/// A fresh random start token (128 bits, hex).
+pub fn new_instance() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
 }
 
 /// Routes another crate adds to the application.
@@ -71,6 +82,7 @@ impl Default for Services {
             console: None,
             backups: None,
             draining: Arc::default(),
+            instance: new_instance(),
         }
     }
 }
@@ -109,6 +121,7 @@ pub fn start(
         vault_max_bytes: config.vault_max_bytes,
         handler_timeout: Duration::from_secs(config.handler_timeout_secs),
         draining: services.draining,
+        instance: services.instance,
     });
     let server = HttpServer::new(move || {
         App::new()

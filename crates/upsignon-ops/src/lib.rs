@@ -11,6 +11,7 @@ mod console_status;
 pub mod doctor;
 mod error;
 pub mod error_reports;
+pub mod identity;
 pub mod install;
 pub mod mail;
 pub mod migrate;

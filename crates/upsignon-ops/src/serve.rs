@@ -40,6 +40,8 @@ pub struct Running {
     pub schema: String,
     /// From the start of `prepare` to the socket accepting requests.
     pub startup: Duration,
+    /// This start's token, as `/health/ready` reports it.
+    pub instance: String,
 }
 
 /// Opens the store, applies pending migrations (or refuses a schema that is
@@ -148,6 +150,13 @@ impl Prepared {
         let backend = self.store.backend();
         let services = self.services();
         let draining = services.draining.clone();
+        let instance = services.instance.clone();
+        if let Ok(Some(unfinished)) = crate::upgrade::journal::read(&self.config.state_dir) {
+            tracing::warn!(
+                "{unfinished}; unless an upgrade or rollback command is running now, {}",
+                crate::doctor::finish_command(&unfinished)
+            );
+        }
         // Before any puller or scheduler writes: what killed runs left.
         crate::backup::schedule::remove_leftovers(&self.config);
         let standby_of = match self.role {
@@ -188,6 +197,7 @@ impl Prepared {
             url,
             schema: self.schema,
             startup,
+            instance,
         })
     }
 
@@ -233,6 +243,7 @@ impl Prepared {
             console: Some(Arc::new(upsignon_console::configure(console))),
             backups: Some(Arc::new(backups)),
             draining: Arc::default(),
+            instance: upsignon_api::new_instance(),
         }
     }
 }

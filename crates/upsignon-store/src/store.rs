@@ -54,7 +54,11 @@ impl Store {
         })?;
         let pool = Pool::builder()
             .max_size(pool_size)
-            .min_idle(Some(1))
+            // No connection opened in the background unless a caller waits
+            // for it: libpq's OpenSSL cleans up at process exit, and a pool
+            // thread still connecting then crashed short commands (SIGSEGV
+            // after their work was done, one `rollback` in five).
+            .min_idle(Some(0))
             // While the database is down a request waits this long, then
             // gets 503: long enough to ride out a busy moment, short enough
             // that apps are told to retry rather than hang.

@@ -111,6 +111,13 @@ fn run_server(config: &Config) -> anyhow::Result<()> {
     let prepared = serve::prepare(config)?;
     actix_web::rt::System::new().block_on(async move {
         let running = prepared.start()?;
+        let me = upsignon_ops::identity::Identity {
+            pid: std::process::id(),
+            instance: Some(running.instance.clone()),
+        };
+        if let Err(error) = upsignon_ops::identity::write(&config.state_dir, &me) {
+            tracing::warn!(%error, "cannot write the pid file: upgrade, rollback and doctor will not recognise this server");
+        }
         running
             .serve_until_signal()
             .await

@@ -7,21 +7,31 @@ use std::time::Duration;
 
 use anyhow::Context;
 use upsignon_config::Config;
-use upsignon_ops::release;
 use upsignon_ops::upgrade::{self, Installation, UpgradeError};
+use upsignon_ops::{install, release};
 use upsignon_store::Store;
 
+/// The installed binary is the one `install` recorded, whatever binary
+/// runs this command (an unpacked archive, a build tree); sites installed by
+/// earlier releases have no record, and then it is this binary.
 fn installation(
     config_flag: Option<&Path>,
     config: Config,
     ready_timeout: u64,
 ) -> anyhow::Result<Installation> {
+    let recorded = install::record::read(&config.state_dir);
+    let exe = match &recorded {
+        Some(record) => record.binary.clone(),
+        None => std::env::current_exe().context("cannot find this program's own path")?,
+    };
+    let config_file = config_flag
+        .map(Path::to_path_buf)
+        .or_else(|| recorded.map(|r| r.config_file))
+        .unwrap_or_else(upsignon_config::default_config_file);
     Ok(Installation {
-        config_file: config_flag
-            .map(Path::to_path_buf)
-            .unwrap_or_else(upsignon_config::default_config_file),
+        config_file,
         config,
-        exe: std::env::current_exe().context("cannot find this program's own path")?,
+        exe,
         ready_timeout: Duration::from_secs(ready_timeout),
     })
 }
@@ -92,7 +102,7 @@ pub fn rollback(
     let installation = installation(config_flag, config, args.ready_timeout)?;
     let store = Store::open(&installation.config.database(), 2)?;
     let plan = match upgrade::plan_rollback(&installation, &store, args.to, args.restore_backup) {
-        Err(done @ UpgradeError::NothingOlder { .. }) => {
+        Err(done @ (UpgradeError::NothingOlder { .. } | UpgradeError::AlreadyThere(_))) => {
             println!("{done}");
             return Ok(());
         }

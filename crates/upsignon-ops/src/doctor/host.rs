@@ -7,6 +7,8 @@ use std::time::{Duration, SystemTime};
 use upsignon_config::Config;
 
 use super::Check;
+use crate::identity::{self, Answering};
+use crate::install::record::{self, RunBy};
 use crate::install::service;
 
 const GIB: u64 = 1024 * 1024 * 1024;
@@ -179,12 +181,47 @@ fn last_error(error: &Option<String>) -> String {
     }
 }
 
+/// Nothing answers: a FAIL for a site `install` set up to run (its apps
+/// cannot sync), a WARN where the sysadmin runs the server by hand.
+fn stopped(config: &Config) -> Check {
+    let summary = format!("nothing answers on {}", config.listen);
+    match record::read(&config.state_dir).map(|r| r.run_by) {
+        Some(RunBy::Systemd) => Check::fail(
+            "server",
+            format!("{summary}: the service is stopped"),
+            "start it: systemctl start upsignon; if it stops again, see journalctl -u upsignon",
+        ),
+        Some(RunBy::Background) => Check::fail(
+            "server",
+            format!("{summary}: the background server is stopped"),
+            format!(
+                "start it again: `upsignon install` (a re-run repairs and starts it), or `upsignon --config FILE serve`; its log is {}",
+                service::log_file(&config.state_dir).display()
+            ),
+        ),
+        _ => Check::warn(
+            "server",
+            summary,
+            "start it: systemctl start upsignon (or `upsignon serve`)",
+        ),
+    }
+}
+
 pub fn server(config: &Config) -> Check {
     let url = service::health_url(config.listen, config.tls_mode);
     let client = match service::probe_client() {
         Ok(client) => client,
         Err(e) => return Check::warn("server", e.to_string(), "see the message"),
     };
+    if let Answering::Foreign(seen) =
+        identity::answering(config.listen, config.tls_mode, &config.state_dir)
+    {
+        return Check::fail(
+            "server",
+            seen,
+            "a process that upgrade, rollback and install do not manage holds the port: stop it (see `ss -ltnp`), then start the server (systemctl start upsignon, or `upsignon serve`)",
+        );
+    }
     match client.get(&url).send() {
         Ok(response) if response.status().is_success() => {
             let body = response.text().unwrap_or_default();
@@ -202,11 +239,7 @@ pub fn server(config: &Config) -> Check {
                 "the reason above says why it is not ready; see the server's log",
             )
         }
-        Err(e) if e.is_connect() => Check::warn(
-            "server",
-            format!("nothing answers on {}", config.listen),
-            "start it: systemctl start upsignon (or `upsignon serve`)",
-        ),
+        Err(e) if e.is_connect() => stopped(config),
         Err(e) => Check::fail(
             "server",
             format!(

@@ -5,6 +5,9 @@
 mod database;
 mod files;
 mod host;
+mod operation;
+
+pub use operation::finish as finish_command;
 mod tls;
 
 use std::fmt;
@@ -105,6 +108,8 @@ pub fn run(config_file: Option<&Path>, config: Result<&Config, String>) -> Repor
     checks.push(host::last_backup(config));
     checks.push(host::standby(config));
     checks.push(host::server(config));
+    checks.push(operation::check(config));
+    operation::override_schema_fix(&mut checks, config);
     Report { checks }
 }
 
@@ -115,6 +120,8 @@ pub fn status_checks(config: &Config) -> Vec<Check> {
     checks.push(host::disk_space(config));
     checks.push(host::last_backup(config));
     checks.push(host::standby(config));
+    checks.push(operation::check(config));
+    operation::override_schema_fix(&mut checks, config);
     checks
 }
 

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use super::config_file;
 use super::files::Owner;
 use super::layout::InstallMode;
+use super::record::{InstallRecord, RunBy};
 use super::service::{self, LOCAL_UNIT, UNIT_NAME};
 use super::{Request, StartMode};
 
@@ -32,7 +33,16 @@ pub enum Action {
     },
     Migrate,
     CreateTenantAndAdmin,
-    InstallSystemdUnit,
+    /// Copies this binary to where the systemd unit runs it from.
+    InstallBinary {
+        from: PathBuf,
+        to: PathBuf,
+    },
+    /// Writes `install.json`: the installed binary and how it runs.
+    RecordInstall(InstallRecord),
+    InstallSystemdUnit {
+        exec: PathBuf,
+    },
     StartWithSystemd,
     StartInBackground,
     WaitUntilReady,
@@ -80,10 +90,27 @@ pub fn plan(request: &Request, existing_config: Option<&str>) -> Vec<Action> {
     });
     actions.push(Action::Migrate);
     actions.push(Action::CreateTenantAndAdmin);
-    match effective_start(request) {
+    let start = effective_start(request);
+    let binary = service_binary(request, start);
+    if binary != request.exe {
+        actions.push(Action::InstallBinary {
+            from: request.exe.clone(),
+            to: binary.clone(),
+        });
+    }
+    actions.push(Action::RecordInstall(InstallRecord {
+        binary: binary.clone(),
+        run_by: match start {
+            StartMode::Systemd => RunBy::Systemd,
+            StartMode::Background => RunBy::Background,
+            StartMode::No | StartMode::Auto => RunBy::Hand,
+        },
+        config_file: layout.config_file.clone(),
+    }));
+    match start {
         StartMode::Systemd => {
             if service::packaged_unit().is_none() {
-                actions.push(Action::InstallSystemdUnit);
+                actions.push(Action::InstallSystemdUnit { exec: binary });
             }
             actions.push(Action::StartWithSystemd);
             actions.push(Action::WaitUntilReady);
@@ -95,6 +122,20 @@ pub fn plan(request: &Request, existing_config: Option<&str>) -> Vec<Action> {
         StartMode::No | StartMode::Auto => {}
     }
     actions
+}
+
+/// The binary the service runs. Under systemd that is the packaged
+/// `/usr/bin/upsignon` when a package put the unit in place, else
+/// `/usr/local/bin/upsignon` (a build from source is copied there, so the
+/// unit never names a file in someone's build tree); otherwise this binary.
+pub fn service_binary(request: &Request, start: StartMode) -> PathBuf {
+    if start != StartMode::Systemd {
+        return request.exe.clone();
+    }
+    match service::packaged_unit() {
+        Some(_) => PathBuf::from(service::PACKAGED_BINARY),
+        None => PathBuf::from(service::SOURCE_BINARY),
+    }
 }
 
 /// `Auto` made concrete: systemd for a system install where systemd runs,
@@ -170,9 +211,23 @@ impl fmt::Display for Describe<'_> {
                     request.settings.tenant_slug
                 ),
             },
-            Action::InstallSystemdUnit => write!(
+            Action::InstallBinary { from, to } => write!(
                 f,
-                "write {LOCAL_UNIT} (mode 0644); run: systemctl daemon-reload"
+                "copy {} to {} (mode 0755): the binary the service runs",
+                from.display(),
+                to.display()
+            ),
+            Action::RecordInstall(record) => write!(
+                f,
+                "write {}: binary {}, run by {:?} (what upgrade and rollback act on)",
+                super::record::record_file(&request.layout.state_dir).display(),
+                record.binary.display(),
+                record.run_by
+            ),
+            Action::InstallSystemdUnit { exec } => write!(
+                f,
+                "write {LOCAL_UNIT} (mode 0644, ExecStart={} serve); run: systemctl daemon-reload",
+                exec.display()
             ),
             Action::StartWithSystemd => {
                 write!(

@@ -48,6 +48,17 @@ pub enum InstallError {
         "the server did not become ready at {url} in time (last answer: {last}).\nSee its log (journalctl -u upsignon, or the log file printed above) and run `upsignon doctor`."
     )]
     NotHealthy { url: String, last: String },
+    #[error(
+        "{seen}, and the server just started could not take {address}: another process holds it.\nFind it with `ss -ltnp 'sport = :{}'`, stop it (or choose another port with --listen), then run the same command again.", address.port()
+    )]
+    Foreign {
+        address: std::net::SocketAddr,
+        seen: String,
+    },
+    #[error(
+        "{seen}.\nStop that process (find it with `ss -ltnp`) or choose another port with --listen, then run the same command again."
+    )]
+    PortTaken { seen: String },
     #[error("{0}")]
     Migrate(String),
     #[error(transparent)]

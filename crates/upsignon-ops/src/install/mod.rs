@@ -11,6 +11,7 @@ mod config_file;
 mod error;
 mod files;
 mod layout;
+pub mod record;
 mod report;
 pub mod service;
 
@@ -85,6 +86,9 @@ pub fn execute(
     progress: &mut dyn FnMut(&str),
 ) -> Result<Report, InstallError> {
     let started = Instant::now();
+    if effective_start(request) != StartMode::No {
+        check_port_free(request)?;
+    }
     let mut report = Report::new(request);
     let mut pid = None;
     for action in actions {
@@ -93,6 +97,28 @@ pub fn execute(
     }
     report.elapsed = started.elapsed();
     Ok(report)
+}
+
+/// The listen address is free, or held by this install's own server (a
+/// re-run repairs and restarts it). Anything else holding it would answer
+/// in place of the server this install starts.
+fn check_port_free(request: &Request) -> Result<(), InstallError> {
+    let listen = request.settings.listen;
+    match std::net::TcpListener::bind(listen) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() != std::io::ErrorKind::AddrInUse => Ok(()),
+        Err(_) => match crate::identity::answering(
+            listen,
+            request.settings.tls_mode,
+            &request.layout.state_dir,
+        ) {
+            crate::identity::Answering::Foreign(seen) => Err(InstallError::PortTaken { seen }),
+            crate::identity::Answering::Nothing => Err(InstallError::PortTaken {
+                seen: format!("another process holds {listen} without answering"),
+            }),
+            crate::identity::Answering::Ours => Ok(()),
+        },
+    }
 }
 
 fn apply(
@@ -158,12 +184,32 @@ fn apply(
             report.bootstrapped = Some(outcome);
             line
         }
-        Action::InstallSystemdUnit => {
-            service::install_unit()?;
-            format!("systemd unit written to {}", service::LOCAL_UNIT)
+        Action::InstallBinary { from, to } => {
+            service::install_binary(from, to)?;
+            format!("binary installed at {}", to.display())
+        }
+        Action::RecordInstall(record) => {
+            let owner = match request.layout.is_system() {
+                true => files::Owner::Service,
+                false => files::Owner::Caller,
+            };
+            record::write(&request.layout.state_dir, record, owner)?;
+            format!(
+                "install recorded in {}",
+                record::record_file(&request.layout.state_dir).display()
+            )
+        }
+        Action::InstallSystemdUnit { exec } => {
+            service::install_unit(exec)?;
+            format!(
+                "systemd unit written to {} (runs {})",
+                service::LOCAL_UNIT,
+                exec.display()
+            )
         }
         Action::StartWithSystemd => {
             service::start_with_systemd()?;
+            *pid = service::systemd_main_pid();
             report.started = Started::Systemd;
             "started upsignon.service".to_string()
         }
@@ -188,12 +234,17 @@ fn apply(
         }
         Action::WaitUntilReady => {
             let log = request.layout.log_file();
+            let background = matches!(report.started, Started::Background { .. });
+            let child = pid.map(|pid| service::Child {
+                pid,
+                state_dir: &request.layout.state_dir,
+                log: background.then_some(log.as_path()),
+            });
             let ready = service::wait_until_ready(
                 settings.listen,
                 settings.tls_mode,
                 request.ready_timeout,
-                *pid,
-                pid.map(|_| log.as_path()),
+                child,
             )?;
             let line = format!(
                 "ready: version {}, schema {}",

@@ -104,7 +104,7 @@ impl fmt::Display for Report {
                 writeln!(f, "Process:      pid {pid}, log {}", log.display())?;
                 writeln!(
                     f,
-                    "              stop it with: kill $(cat {})",
+                    "              stop it with: kill $(head -n1 {})",
                     pid_file.display()
                 )?
             }

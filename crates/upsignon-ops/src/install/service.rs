@@ -13,6 +13,7 @@ use upsignon_config::TlsMode;
 
 use super::InstallError;
 use super::files::{self, Owner};
+use crate::identity;
 
 /// The hardened unit, the same file the .deb and .rpm ship.
 pub const UNIT: &str = include_str!("../../../../packaging/systemd/upsignon.service");
@@ -22,6 +23,10 @@ const PACKAGED_UNITS: [&str; 2] = [
     "/lib/systemd/system/upsignon.service",
 ];
 pub const LOCAL_UNIT: &str = "/etc/systemd/system/upsignon.service";
+/// Where packages put the binary (the unit's ExecStart as shipped).
+pub const PACKAGED_BINARY: &str = "/usr/bin/upsignon";
+/// Where `install` copies a build from source on a systemd host.
+pub const SOURCE_BINARY: &str = "/usr/local/bin/upsignon";
 
 /// Whether systemd manages services on this machine (not in most containers).
 pub fn systemd_running() -> bool {
@@ -54,9 +59,39 @@ pub fn run_command(program: &str, args: &[&str]) -> Result<(), InstallError> {
     })
 }
 
-pub fn install_unit() -> Result<(), InstallError> {
-    files::write_atomically(Path::new(LOCAL_UNIT), UNIT.as_bytes(), 0o644, Owner::Caller)?;
+/// The unit with its ExecStart running `binary`.
+pub fn unit_text(binary: &Path) -> String {
+    UNIT.replace(
+        &format!("ExecStart={PACKAGED_BINARY} "),
+        &format!("ExecStart={} ", binary.display()),
+    )
+}
+
+pub fn install_unit(binary: &Path) -> Result<(), InstallError> {
+    files::write_atomically(
+        Path::new(LOCAL_UNIT),
+        unit_text(binary).as_bytes(),
+        0o644,
+        Owner::Caller,
+    )?;
     run_command("systemctl", &["daemon-reload"])
+}
+
+/// Copies this binary to `to` (mode 0755), replacing it in one rename.
+pub fn install_binary(from: &Path, to: &Path) -> Result<(), InstallError> {
+    let bytes = fs::read(from).map_err(|e| InstallError::Io {
+        path: from.to_path_buf(),
+        what: "read".to_string(),
+        reason: e.to_string(),
+    })?;
+    if let Some(dir) = to.parent() {
+        fs::create_dir_all(dir).map_err(|e| InstallError::Io {
+            path: dir.to_path_buf(),
+            what: "create".to_string(),
+            reason: e.to_string(),
+        })?;
+    }
+    files::write_atomically(to, &bytes, 0o755, Owner::Caller)
 }
 
 pub fn start_with_systemd() -> Result<(), InstallError> {
@@ -70,7 +105,7 @@ pub fn log_file(state_dir: &Path) -> PathBuf {
 }
 
 pub fn pid_file(state_dir: &Path) -> PathBuf {
-    state_dir.join("upsignon.pid")
+    crate::identity::pid_file(state_dir)
 }
 
 /// Starts `exe --config <config_file> serve` detached from the terminal,
@@ -117,12 +152,16 @@ pub fn start_in_background(
         reason: e.to_string(),
     })?;
     let pid = child.id();
-    files::write_atomically(
-        &pid_file(state_dir),
-        format!("{pid}\n").as_bytes(),
-        0o644,
-        Owner::Caller,
-    )?;
+    // The server writes its own pid file with its start token once its port
+    // is bound; this one (pid only) is for releases that do not.
+    if identity::read(state_dir).is_none_or(|named| named.pid != pid) {
+        files::write_atomically(
+            &pid_file(state_dir),
+            format!("{pid}\n").as_bytes(),
+            0o644,
+            Owner::Caller,
+        )?;
+    }
     Ok(pid)
 }
 
@@ -141,15 +180,9 @@ pub fn stop_background(state_dir: &Path) -> Result<(), InstallError> {
 
 /// The pid in the pid file, when that process is still an upsignon server.
 pub fn running_background_pid(state_dir: &Path) -> Option<u32> {
-    let pid: u32 = fs::read_to_string(pid_file(state_dir))
-        .ok()?
-        .trim()
-        .parse()
-        .ok()?;
-    let cmdline = fs::read(format!("/proc/{pid}/cmdline")).ok()?;
-    String::from_utf8_lossy(&cmdline)
-        .contains("upsignon")
-        .then_some(pid)
+    identity::read(state_dir)
+        .filter(identity::Identity::alive)
+        .map(|named| named.pid)
 }
 
 pub fn process_alive(pid: u32) -> bool {
@@ -168,6 +201,31 @@ pub fn process_alive(pid: u32) -> bool {
 pub struct Ready {
     pub version: String,
     pub schema: Option<String>,
+    /// The start token (servers of earlier releases report none).
+    #[serde(default)]
+    pub instance: Option<String>,
+}
+
+/// The process a wait is about, started by this command (or by systemd
+/// for it): if it exits, waiting stops at once with the end of its log, and
+/// only an answer from it counts.
+#[derive(Debug, Clone, Copy)]
+pub struct Child<'a> {
+    pub pid: u32,
+    pub state_dir: &'a Path,
+    pub log: Option<&'a Path>,
+}
+
+impl Child<'_> {
+    /// Whether `ready` came from this process: the pid file it wrote names
+    /// it with the token the answer carries.
+    fn answered(&self, ready: &Ready) -> bool {
+        let Some(seen) = &ready.instance else {
+            return true;
+        };
+        identity::read(self.state_dir)
+            .is_some_and(|named| named.pid == self.pid && named.instance.as_ref() == Some(seen))
+    }
 }
 
 /// The loopback address to reach a server listening on `listen`.
@@ -184,38 +242,43 @@ pub fn local_address(listen: SocketAddr) -> SocketAddr {
 }
 
 /// Polls `/health/ready` on the local address until it answers 200 or
-/// `timeout` passes. `pid`, when given, is watched: if that process exits,
-/// waiting stops at once with the end of its log.
+/// `timeout` passes.
 pub fn wait_until_ready(
     listen: SocketAddr,
     tls_mode: TlsMode,
     timeout: Duration,
-    pid: Option<u32>,
-    log: Option<&Path>,
+    child: Option<Child>,
 ) -> Result<Ready, InstallError> {
-    wait_for_version(listen, tls_mode, timeout, pid, log, None)
+    wait_for_version(listen, tls_mode, timeout, child, None)
 }
 
 /// Like [`wait_until_ready`], and the ready server must report `version`
 /// (an older process still answering during a restart does not count).
+/// An answer from another process than `child` never counts: when `child`
+/// exits while another server answers, the error says so.
 pub fn wait_for_version(
     listen: SocketAddr,
     tls_mode: TlsMode,
     timeout: Duration,
-    pid: Option<u32>,
-    log: Option<&Path>,
+    child: Option<Child>,
     version: Option<&str>,
 ) -> Result<Ready, InstallError> {
     let url = health_url(listen, tls_mode);
     let client = probe_client()?;
     let deadline = Instant::now() + timeout;
     let mut last = String::from("no answer yet");
+    let mut foreign = None;
     while Instant::now() < deadline {
-        if let Some(pid) = pid
-            && !process_alive(pid)
+        if let Some(child) = child
+            && !process_alive(child.pid)
         {
-            return Err(InstallError::ServerExited {
-                log_tail: log.map(log_tail).unwrap_or_default(),
+            let log_tail = child.log.map(log_tail).unwrap_or_default();
+            return Err(match foreign {
+                Some(seen) => InstallError::Foreign {
+                    address: local_address(listen),
+                    seen,
+                },
+                None => InstallError::ServerExited { log_tail },
             });
         }
         match client.get(&url).send() {
@@ -226,11 +289,21 @@ pub fn wait_for_version(
                         url: url.clone(),
                         last: e.to_string(),
                     })?;
-                match version {
-                    Some(wanted) if ready.version != wanted => {
-                        last = format!("ready, but still version {}", ready.version)
+                if let Some(child) = child
+                    && !child.answered(&ready)
+                {
+                    last = format!(
+                        "another upsignon server (version {}) answers, not the process {} just started",
+                        ready.version, child.pid
+                    );
+                    foreign = Some(last.clone());
+                } else {
+                    match version {
+                        Some(wanted) if ready.version != wanted => {
+                            last = format!("ready, but still version {}", ready.version)
+                        }
+                        _ => return Ok(ready),
                     }
-                    _ => return Ok(ready),
                 }
             }
             Ok(response) => {
@@ -245,6 +318,20 @@ pub fn wait_for_version(
         std::thread::sleep(Duration::from_millis(100));
     }
     Err(InstallError::NotHealthy { url, last })
+}
+
+/// The main pid systemd gives the unit, once it runs.
+pub fn systemd_main_pid() -> Option<u32> {
+    let output = Command::new("systemctl")
+        .args(["show", "--property=MainPID", "--value", UNIT_NAME])
+        .stdin(Stdio::null())
+        .output()
+        .ok()?;
+    let pid: u32 = String::from_utf8_lossy(&output.stdout)
+        .trim()
+        .parse()
+        .ok()?;
+    (pid != 0).then_some(pid)
 }
 
 pub fn health_url(listen: SocketAddr, tls_mode: TlsMode) -> String {

@@ -22,7 +22,7 @@ pub fn running_server_after_promotion(config: &Config, timeout: Duration) -> Str
         }
         _ => {}
     }
-    match service::wait_until_ready(config.listen, config.tls_mode, timeout, None, None) {
+    match service::wait_until_ready(config.listen, config.tls_mode, timeout, None) {
         Ok(ready) => format!(
             "The running server is ready as a primary (version {}).",
             ready.version

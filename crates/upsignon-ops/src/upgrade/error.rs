@@ -45,9 +45,33 @@ pub enum UpgradeError {
     )]
     RollbackFailed { reason: String, rollback: String },
     #[error(
-        "there is no earlier release to go back to: the release ledger lists {0}.\nGive one with --to VERSION (`upsignon rollback --help`), or install the older package."
+        "there is no earlier release to go back to: the release ledger lists {0}, and nothing was changed.\nA rollback goes back to a release this site ran before an upgrade; to run an older release that never ran here, install its package."
     )]
     NoPreviousRelease(String),
+    #[error(
+        "release {version} is not in this site's release ledger ({ledger}), so there is no way back to it; nothing was changed.\nA rollback goes back to a release this site ran before an upgrade; to run {version} anyway, install its package."
+    )]
+    NotInLedger { version: String, ledger: String },
+    #[error(
+        "upsignon {0} is already installed and its schema is in place: nothing to roll back, nothing was changed."
+    )]
+    AlreadyThere(String),
+    #[error(
+        "{unfinished}.\nFinish it first: `upsignon rollback --yes` goes back to {safe}{finish}."
+    )]
+    Unfinished {
+        unfinished: String,
+        safe: String,
+        finish: String,
+    },
+    #[error(
+        "the operation journal {path} is damaged ({reason}): an upgrade or rollback was under way.\nRun `upsignon rollback --yes --to VERSION` with the version that should run (`upsignon doctor` lists the release ledger), which rewrites it."
+    )]
+    DamagedJournal { path: String, reason: String },
+    #[error(
+        "{0}.\nNothing was changed: stop that process (find it with `ss -ltnp`), or fix `listen` in the config, then run the same command again."
+    )]
+    Foreign(String),
     #[error(
         "upsignon {running} is already the oldest release in the ledger ({ledger}): there is nothing older to roll back to, and nothing was changed. If a rollback just finished, it is done; `upsignon upgrade` goes forward again."
     )]

@@ -5,10 +5,13 @@
 //! back is; kept binaries live in `<state_dir>/releases/<version>/`.
 
 mod error;
+pub mod journal;
 mod kept;
 mod pre_backup;
 mod rollback;
+mod rollback_run;
 mod runner;
+mod target;
 mod to_newer;
 
 use std::path::PathBuf;
@@ -18,7 +21,8 @@ use upsignon_config::Config;
 
 pub use error::UpgradeError;
 pub use kept::{kept_binary, releases_dir};
-pub use rollback::{RestoreFromCopy, RollbackPlan, RollbackReport, plan_rollback, rollback};
+pub use rollback::{RestoreFromCopy, RollbackPlan, RollbackReport, plan_rollback};
+pub use rollback_run::rollback;
 pub use runner::Runner;
 pub use to_newer::{UpgradeReport, upgrade};
 
@@ -31,6 +35,15 @@ pub struct Installation {
     /// Where the server's binary is installed: the file that gets replaced.
     pub exe: PathBuf,
     pub ready_timeout: Duration,
+}
+
+impl Installation {
+    /// The version of the installed binary (what runs after a restart),
+    /// whatever binary runs this command; this build's version when the
+    /// installed file does not answer `--version`.
+    pub fn installed_version(&self) -> String {
+        kept::binary_version(&self.exe).unwrap_or_else(|_| upsignon_api::SERVER_VERSION.to_string())
+    }
 }
 
 /// Who ran the command, for the release ledger.

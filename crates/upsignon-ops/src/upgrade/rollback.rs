@@ -4,88 +4,21 @@
 //! restart, wait until the old version is ready.
 
 use std::fmt;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use upsignon_api::SERVER_VERSION;
-use upsignon_store::releases::{self, ReleaseRow};
-use upsignon_store::{MigrationState, Store, StoreError};
+use upsignon_store::releases::ReleaseRow;
+use upsignon_store::{MigrationState, Store};
 
-use super::kept::{self, copy_atomically, sha256_file};
-use super::{Installation, Runner, UpgradeError, now_ms, operator};
-
-/// Where a rollback goes: a release from the ledger.
-#[derive(Debug, Clone)]
-pub struct Target(ReleaseRow);
-
-impl Target {
-    /// The newest recorded release with this version.
-    pub fn version(store: &Store, version: &str) -> Result<Self, UpgradeError> {
-        let rows = releases::list(&mut *store.connection()?)?;
-        rows.iter()
-            .rev()
-            .find(|r| r.version == version)
-            .cloned()
-            .map(Target)
-            .ok_or_else(|| UpgradeError::NoPreviousRelease(versions(&rows)))
-    }
-
-    /// The newest recorded release older than the one running now: a
-    /// rollback never plans a move forward, so after a finished rollback
-    /// there is nothing left (`NothingOlder`).
-    pub fn previous(store: &Store) -> Result<Self, UpgradeError> {
-        let rows = releases::list(&mut *store.connection()?)?;
-        if let Some(older) = rows
-            .iter()
-            .rev()
-            .find(|r| is_older(&r.version, SERVER_VERSION) == Some(true))
-        {
-            return Ok(Target(older.clone()));
-        }
-        // Versions that are not semantic versions: the ledger's order says
-        // which came first (a release recorded before the running one's
-        // first record is older).
-        let first_of_ours = rows.iter().position(|r| r.version == SERVER_VERSION);
-        if let Some(older) = rows
-            .iter()
-            .take(first_of_ours.unwrap_or(0))
-            .rev()
-            .find(|r| is_older(&r.version, SERVER_VERSION).is_none())
-        {
-            return Ok(Target(older.clone()));
-        }
-        if rows.iter().any(|r| r.version != SERVER_VERSION) {
-            return Err(UpgradeError::NothingOlder {
-                running: SERVER_VERSION.to_string(),
-                ledger: versions(&rows),
-            });
-        }
-        Err(UpgradeError::NoPreviousRelease(versions(&rows)))
-    }
-}
-
-/// Whether release `a` is older than `b`, as semantic versions; `None`
-/// when one of them is not a semantic version.
-pub(crate) fn is_older(a: &str, b: &str) -> Option<bool> {
-    match (semver::Version::parse(a), semver::Version::parse(b)) {
-        (Ok(a), Ok(b)) => Some(a < b),
-        _ => None,
-    }
-}
-
-fn versions(rows: &[ReleaseRow]) -> String {
-    match rows.is_empty() {
-        true => "no release yet".to_string(),
-        false => rows
-            .iter()
-            .map(|r| r.version.as_str())
-            .collect::<Vec<_>>()
-            .join(", "),
-    }
-}
+use super::journal::{self, Kind};
+use super::kept;
+use super::target::Target;
+use super::{Installation, UpgradeError};
 
 #[derive(Debug, Clone)]
 pub struct RollbackPlan {
     pub from: String,
+    /// The interrupted operation this rollback finishes, if any.
+    pub finishes: Option<journal::Journal>,
     pub to: ReleaseRow,
     /// Applied migrations above the target's schema, newest first.
     pub revert: Vec<String>,
@@ -106,6 +39,9 @@ pub struct RestoreFromCopy {
 
 impl fmt::Display for RollbackPlan {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(unfinished) = &self.finishes {
+            write!(f, "{unfinished}; to finish: ")?;
+        }
         write!(f, "roll back {} -> {}: ", self.from, self.to.version)?;
         if let Some(restore) = &self.restore {
             return write!(
@@ -162,11 +98,26 @@ pub fn plan_rollback(
     to: Option<&str>,
     restore_backup: bool,
 ) -> Result<RollbackPlan, UpgradeError> {
-    let target = match to {
-        Some(version) => Target::version(store, version)?,
-        None => Target::previous(store)?,
+    super::runner::refuse_foreign_server(installation)?;
+    let state_dir = &installation.config.state_dir;
+    let pending = journal::read(state_dir)?;
+    let installed = installation.installed_version();
+    let target = match (to, &pending) {
+        (Some(version), _) => Target::version(store, version)?,
+        // After a crash: back to the version that was safe before it.
+        (None, Some(unfinished)) => Target::version(store, unfinished.safe_version())?,
+        (None, None) => Target::previous(store, &installed)?,
     };
-    let mut plan = plan_with(installation, store, target)?;
+    let from = match &pending {
+        Some(j) if j.kind == Kind::Upgrade => j.to.clone(),
+        Some(j) => j.from.clone(),
+        None => installed.clone(),
+    };
+    let mut plan = plan_with(installation, store, target, from)?;
+    plan.finishes = pending;
+    if plan.finishes.is_none() && plan.to.version == installed && plan.revert.is_empty() {
+        return Err(UpgradeError::AlreadyThere(installed));
+    }
     if plan.irreversible.is_empty() {
         return Ok(plan);
     }
@@ -212,13 +163,14 @@ pub(crate) fn plan_with(
     installation: &Installation,
     store: &Store,
     target: Target,
+    from: String,
 ) -> Result<RollbackPlan, UpgradeError> {
     let row = target.0;
     let state_dir = &installation.config.state_dir;
     // The kept copy first: after a failed or interrupted upgrade the
     // installed file may already be the newer binary, whatever runs now.
     let kept = kept::kept_binary(state_dir, &row.version);
-    let binary = match kept.is_file() || row.version != SERVER_VERSION {
+    let binary = match kept.is_file() || installation.installed_version() != row.version {
         true => kept,
         false => installation.exe.clone(),
     };
@@ -239,140 +191,12 @@ pub(crate) fn plan_with(
         .collect();
     revert.reverse();
     Ok(RollbackPlan {
-        from: SERVER_VERSION.to_string(),
+        from,
+        finishes: None,
         irreversible: store.irreversible_above(&row.schema_head)?,
         restore: None,
         to: row,
         revert,
         binary,
-    })
-}
-
-/// Carries out `plan`, calling `progress` after each step.
-pub fn rollback(
-    installation: &Installation,
-    store: &Store,
-    plan: &RollbackPlan,
-    progress: &mut dyn FnMut(&str),
-) -> Result<RollbackReport, UpgradeError> {
-    let runner = Runner::detect(&installation.config.state_dir);
-    let runner = match (runner, plan_needs_start(installation)) {
-        (Runner::NotRunning, true) => Runner::Background,
-        (runner, _) => runner,
-    };
-    execute(installation, store, plan, runner, progress)
-}
-
-/// After a crash mid-upgrade nothing may run, yet a background install
-/// must come back: its pid file says it was started that way.
-fn plan_needs_start(installation: &Installation) -> bool {
-    crate::install::service::pid_file(&installation.config.state_dir).is_file()
-}
-
-pub(crate) fn execute(
-    installation: &Installation,
-    store: &Store,
-    plan: &RollbackPlan,
-    runner: Runner,
-    progress: &mut dyn FnMut(&str),
-) -> Result<RollbackReport, UpgradeError> {
-    let started = Instant::now();
-    store.set_maintenance(&format!("rollback to {}", plan.to.version), now_ms())?;
-    progress("maintenance on: apps get 503 and stay in offline mode");
-    if let Some(restore) = &plan.restore {
-        runner.stop(installation)?;
-        // Best effort: while the stopped server's last connection is still
-        // closing, SQLite answers "locked" and the file stays in WAL mode.
-        if !store.leave_wal().unwrap_or(false) {
-            tracing::warn!("the SQLite database stays in WAL mode while it is replaced");
-        }
-        let url = installation.config.database();
-        if restore
-            .backup
-            .extension()
-            .is_some_and(|x| x == crate::backup::EXTENSION)
-        {
-            let older: Vec<_> = store
-                .migrations()
-                .iter()
-                .filter(|m| m.version.as_str() <= plan.to.schema_head.as_str())
-                .cloned()
-                .collect();
-            crate::backup::replace_database(&installation.config, older, &restore.backup).map_err(
-                |source| UpgradeError::RestoreCopy {
-                    path: restore.backup.display().to_string(),
-                    source: Box::new(source),
-                },
-            )?;
-        } else {
-            upsignon_store::restore_copy(
-                store.backend(),
-                &upsignon_store::DatabaseTarget::of(&url),
-                &restore.backup,
-            )?;
-        }
-        progress(&format!("restored {}", restore.backup.display()));
-        let restored = Store::open(&url, 2)?;
-        restored.clear_maintenance()?;
-        return finish(installation, &restored, plan, runner, started, progress);
-    }
-    let reverted = store
-        .migrate_down_to(&plan.to.schema_head)
-        .map_err(|e| match e {
-            StoreError::Irreversible { version } => UpgradeError::Irreversible {
-                version,
-                backups: installation.config.backups().display().to_string(),
-            },
-            other => other.into(),
-        });
-    let reverted = match reverted {
-        Ok(versions) => versions,
-        Err(e) => {
-            store.clear_maintenance()?;
-            return Err(e);
-        }
-    };
-    progress(&format!("reverted {} migration(s)", reverted.len()));
-    runner.stop(installation)?;
-    store.clear_maintenance()?;
-    finish(installation, store, plan, runner, started, progress)
-}
-
-/// The end of every rollback: the old binary back, started, ready, recorded.
-fn finish(
-    installation: &Installation,
-    store: &Store,
-    plan: &RollbackPlan,
-    runner: Runner,
-    started: Instant,
-    progress: &mut dyn FnMut(&str),
-) -> Result<RollbackReport, UpgradeError> {
-    if plan.binary != installation.exe {
-        kept::keep(
-            &installation.exe,
-            &installation.config.state_dir,
-            SERVER_VERSION,
-        )?;
-        copy_atomically(&plan.binary, &installation.exe)?;
-        progress(&format!("binary {} put back", plan.to.version));
-    }
-    let pid = runner.start(installation)?;
-    let ready = runner
-        .wait_ready(installation, pid, &plan.to.version)?
-        .is_some();
-    releases::record(
-        &mut *store.connection()?,
-        &ReleaseRow {
-            id: uuid::Uuid::new_v4().to_string(),
-            installed_by: operator(),
-            installed_at: now_ms(),
-            binary_sha256: sha256_file(&installation.exe)?,
-            ..plan.to.clone()
-        },
-    )?;
-    Ok(RollbackReport {
-        plan: plan.clone(),
-        ready,
-        elapsed: started.elapsed(),
     })
 }

@@ -5,6 +5,8 @@
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
+use crate::identity::{self, Answering};
+use crate::install::record::{self, RunBy};
 use crate::install::{InstallError, service};
 
 use super::{Installation, UpgradeError};
@@ -27,6 +29,26 @@ impl Runner {
             Runner::Background
         } else {
             Runner::NotRunning
+        }
+    }
+
+    /// How this install's server is run, whether or not it runs now: what
+    /// runs it now, else what `install` recorded (a stopped background or
+    /// systemd server is started again by `upgrade` and `rollback`).
+    pub fn of(installation: &Installation) -> Self {
+        let state_dir = &installation.config.state_dir;
+        let now = Runner::detect(state_dir);
+        if now != Runner::NotRunning {
+            return now;
+        }
+        match record::read(state_dir).map(|r| r.run_by) {
+            Some(RunBy::Systemd) if service::systemd_running() => Runner::Systemd,
+            Some(RunBy::Background) => Runner::Background,
+            Some(_) => Runner::NotRunning,
+            // Installed by an earlier release: its pid file says it was
+            // started in the background.
+            None if service::pid_file(state_dir).is_file() => Runner::Background,
+            None => Runner::NotRunning,
         }
     }
 
@@ -74,15 +96,36 @@ impl Runner {
         }
         let config = &installation.config;
         let log = service::log_file(&config.state_dir);
+        let child = pid
+            .or_else(|| {
+                (self == Runner::Systemd)
+                    .then(service::systemd_main_pid)
+                    .flatten()
+            })
+            .map(|pid| service::Child {
+                pid,
+                state_dir: &config.state_dir,
+                log: (self == Runner::Background).then_some(log.as_path()),
+            });
         service::wait_for_version(
             config.listen,
             config.tls_mode,
             installation.ready_timeout,
-            pid,
-            pid.map(|_| log.as_path()),
+            child,
             Some(version),
         )
         .map(Some)
+    }
+}
+
+/// Refuses to act when the address is held by another process than the
+/// server this install manages: that process would answer in place of the
+/// one started, and a check would pass for the wrong server.
+pub fn refuse_foreign_server(installation: &Installation) -> Result<(), UpgradeError> {
+    let config = &installation.config;
+    match identity::answering(config.listen, config.tls_mode, &config.state_dir) {
+        Answering::Foreign(seen) => Err(UpgradeError::Foreign(seen)),
+        Answering::Nothing | Answering::Ours => Ok(()),
     }
 }
 

@@ -6,13 +6,15 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use upsignon_api::SERVER_VERSION;
 use upsignon_store::Store;
 use upsignon_store::releases::{self, ReleaseRow};
 
+use super::journal::{self, Journal, Kind, Open, Step};
 use super::kept::{self, binary_version, copy_atomically, sha256_file};
-use super::rollback::{self, Target};
-use super::{Installation, Runner, UpgradeError, now_ms, operator, pre_backup};
+use super::target::Target;
+use super::{
+    Installation, Runner, UpgradeError, now_ms, operator, pre_backup, rollback, rollback_run,
+};
 use crate::install::service;
 use crate::release;
 
@@ -64,33 +66,76 @@ pub fn upgrade(
     progress(&format!(
         "signature verified; the archive holds version {new_version}"
     ));
-    if new_version == SERVER_VERSION {
-        return Err(UpgradeError::SameVersion(new_version));
-    }
-
+    let resumed = resumable(state_dir, &new_version)?;
     let store = Store::open(&config.database(), 2)?;
-    let runner = preflight(installation, &store, &new_binary)?;
-    progress(&format!("preflight passed (server {runner:?})"));
-    record_current_release(installation, &store)?;
-    let backup = match skip_backup {
-        true => None,
-        false => {
-            let path = pre_backup::take(config, &store, SERVER_VERSION, &new_version)?;
+    let (from, runner) = match &resumed {
+        Some(unfinished) => {
+            progress(&format!("{unfinished}: finishing it"));
+            super::runner::refuse_foreign_server(installation)?;
+            (unfinished.from.clone(), Runner::of(installation))
+        }
+        None => {
+            let from = installation.installed_version();
+            if new_version == from {
+                return Err(UpgradeError::SameVersion(new_version));
+            }
+            let runner = preflight(installation, &store, &new_binary)?;
+            progress(&format!("preflight passed (server {runner:?})"));
+            record_current_release(installation, &store, &from)?;
+            (from, runner)
+        }
+    };
+    let mut op = Open::begin(
+        state_dir,
+        resumed.clone().unwrap_or(Journal {
+            kind: Kind::Upgrade,
+            from: from.clone(),
+            to: new_version.clone(),
+            step: Step::Backup,
+            backup: None,
+            started_at_ms: now_ms(),
+        }),
+    )?;
+    let resumed_at = op.journal.step;
+    // A copy taken after the new version ran would hold its schema: only
+    // before the first step past the backup.
+    let backup = match (skip_backup, op.journal.backup.clone()) {
+        (_, Some(taken)) => Some(taken),
+        (false, None) if resumed_at <= Step::Backup => {
+            op.step(Step::Backup)?;
+            let path = pre_backup::take(config, &store, &from, &new_version)?;
+            op.set_backup(path.clone())?;
             progress(&format!("pre-upgrade backup: {}", path.display()));
             Some(path)
         }
+        _ => None,
     };
-    let kept_at = kept::keep(&installation.exe, state_dir, SERVER_VERSION)?;
-    progress(&format!("kept {SERVER_VERSION} at {}", kept_at.display()));
-
+    if resumed_at <= Step::KeepBinary {
+        op.step(Step::KeepBinary)?;
+        let kept_at = kept::keep(&installation.exe, state_dir, &from)?;
+        progress(&format!("kept {from} at {}", kept_at.display()));
+    }
+    op.step(Step::ReplaceBinary)?;
     copy_atomically(&new_binary, &installation.exe)?;
     progress(&format!("binary replaced: {}", installation.exe.display()));
+    op.step(Step::StopServer)?;
     runner.stop(installation)?;
+    op.step(Step::StartServer)?;
     let pid = runner.start(installation)?;
+    op.step(Step::WaitReady)?;
     let ready = match runner.wait_ready(installation, pid, &new_version) {
         Ok(ready) => ready,
-        Err(problem) => return Err(roll_back_after(installation, runner, problem.to_string())),
+        Err(problem) => {
+            return Err(roll_back_after(
+                installation,
+                runner,
+                &from,
+                &new_version,
+                problem.to_string(),
+            ));
+        }
     };
+    op.step(Step::RecordRelease)?;
     let schema = ready.as_ref().and_then(|r| r.schema.clone());
     let schema_head = match &schema {
         Some(head) => head.clone(),
@@ -108,19 +153,38 @@ pub fn upgrade(
             installed_at: now_ms(),
         },
     )?;
-    kept::prune(
-        state_dir,
-        config.releases_kept,
-        &[SERVER_VERSION, &new_version],
-    );
-    pre_backup::prune(config, &[SERVER_VERSION, &new_version]);
+    op.done()?;
+    kept::prune(state_dir, config.releases_kept, &[&from, &new_version]);
+    pre_backup::prune(config, &[&from, &new_version]);
     Ok(UpgradeReport {
-        from: SERVER_VERSION.to_string(),
+        from,
         to: new_version,
         backup,
         ready: schema,
         elapsed: started.elapsed(),
     })
+}
+
+/// The interrupted upgrade to `version` that this command finishes, if
+/// any; any other unfinished operation must be finished first.
+fn resumable(state_dir: &Path, version: &str) -> Result<Option<Journal>, UpgradeError> {
+    match journal::read(state_dir)? {
+        None => Ok(None),
+        Some(unfinished) if unfinished.kind == Kind::Upgrade && unfinished.to == version => {
+            Ok(Some(unfinished))
+        }
+        Some(unfinished) => Err(UpgradeError::Unfinished {
+            safe: unfinished.safe_version().to_string(),
+            finish: match unfinished.kind {
+                Kind::Upgrade => format!(
+                    ", or `upsignon upgrade --from` with the archive of {} finishes the upgrade",
+                    unfinished.to
+                ),
+                Kind::Rollback => String::new(),
+            },
+            unfinished: unfinished.to_string(),
+        }),
+    }
 }
 
 /// The database answers, there is room for the new binary, backups can be
@@ -153,15 +217,14 @@ fn preflight(
                 backups.display()
             ))
         })?;
-    let runner = Runner::detect(&config.state_dir);
-    if runner != Runner::NotRunning {
+    super::runner::refuse_foreign_server(installation)?;
+    if Runner::detect(&config.state_dir) != Runner::NotRunning {
         service::wait_for_version(
             config.listen,
             config.tls_mode,
             Duration::from_secs(5),
             None,
-            None,
-            Some(SERVER_VERSION),
+            Some(&installation.installed_version()),
         )
         .map_err(|e| {
             UpgradeError::Preflight(format!(
@@ -169,7 +232,7 @@ fn preflight(
             ))
         })?;
     }
-    Ok(runner)
+    Ok(Runner::of(installation))
 }
 
 fn tempfile_probe(dir: &Path) -> std::io::Result<()> {
@@ -180,18 +243,22 @@ fn tempfile_probe(dir: &Path) -> std::io::Result<()> {
 
 /// Makes sure the release ledger knows the running release and its schema,
 /// so a rollback can find its way back here.
-fn record_current_release(installation: &Installation, store: &Store) -> Result<(), UpgradeError> {
+fn record_current_release(
+    installation: &Installation,
+    store: &Store,
+    installed: &str,
+) -> Result<(), UpgradeError> {
     let head = store.schema_status()?.head().unwrap_or("0").to_string();
     let mut conn = store.connection()?;
     let known = releases::list(&mut conn)?;
-    if known.last().is_some_and(|r| r.version == SERVER_VERSION) {
+    if known.last().is_some_and(|r| r.version == installed) {
         return Ok(());
     }
     releases::record(
         &mut conn,
         &ReleaseRow {
             id: uuid::Uuid::new_v4().to_string(),
-            version: SERVER_VERSION.to_string(),
+            version: installed.to_string(),
             schema_head: head,
             binary_sha256: sha256_file(&installation.exe)?,
             binary_path: installation.exe.display().to_string(),
@@ -202,19 +269,25 @@ fn record_current_release(installation: &Installation, store: &Store) -> Result<
     Ok(())
 }
 
-fn roll_back_after(installation: &Installation, runner: Runner, reason: String) -> UpgradeError {
+fn roll_back_after(
+    installation: &Installation,
+    runner: Runner,
+    from: &str,
+    to: &str,
+    reason: String,
+) -> UpgradeError {
     let started = Instant::now();
     let outcome = Store::open(&installation.config.database(), 2)
         .map_err(UpgradeError::from)
         .and_then(|store| {
-            let target = Target::version(&store, SERVER_VERSION)?;
-            let plan = rollback::plan_with(installation, &store, target)?;
-            rollback::execute(installation, &store, &plan, runner, &mut |_| {})
+            let target = Target::version(&store, from)?;
+            let plan = rollback::plan_with(installation, &store, target, to.to_string())?;
+            rollback_run::execute(installation, &store, &plan, runner, &mut |_| {})
         });
     match outcome {
         Ok(_) => UpgradeError::RolledBack {
             reason,
-            previous: SERVER_VERSION.to_string(),
+            previous: from.to_string(),
             seconds: started.elapsed().as_secs_f64(),
         },
         Err(e) => UpgradeError::RollbackFailed {

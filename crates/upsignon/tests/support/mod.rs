@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod releases;
+
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -51,7 +53,13 @@ pub struct StopsServer(pub PathBuf);
 impl Drop for StopsServer {
     fn drop(&mut self) {
         let pid_file = self.0.join("var/lib/upsignon/upsignon.pid");
-        if let Ok(pid) = std::fs::read_to_string(pid_file) {
+        // Only a live `upsignon ... serve`: the pid of a server that died
+        // earlier may belong to another test's process by now.
+        if let Ok(text) = std::fs::read_to_string(pid_file)
+            && let Some(pid) = text.lines().next()
+            && let Ok(cmdline) = std::fs::read(format!("/proc/{}/cmdline", pid.trim()))
+            && cmdline.split(|b| *b == 0).any(|arg| arg == b"serve")
+        {
             let _ = Command::new("kill").arg(pid.trim()).status();
         }
     }
