@@ -124,6 +124,17 @@ pub fn rollback(
     println!("{plan}");
     let report = upgrade::rollback(&installation, &store, &plan, &mut |line| {
         println!("  ✔ {line}")
+    })
+    .map_err(|e| match e {
+        // A failure under way (not a refusal before any change): say where
+        // the site stands, not only what the database or disk said.
+        UpgradeError::Store(_) | UpgradeError::Io { .. } | UpgradeError::Install(_) => {
+            anyhow::Error::new(e).context(format!(
+                "the rollback to {} stopped before it finished; its place is kept in the operation journal. Fix the cause below, then run `upsignon rollback --yes` again (`upsignon doctor` shows the state)",
+                plan.to.version
+            ))
+        }
+        other => other.into(),
     })?;
     println!("{report}");
     Ok(())

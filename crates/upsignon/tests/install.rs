@@ -123,6 +123,79 @@ fn dry_run_prints_the_plan_and_writes_nothing() {
     assert!(!prefix.exists());
 }
 
+/// When the server does not get ready, the admin created before is not
+/// lost: the error carries its code and the reset command, and a re-run
+/// names the admins that exist instead of "none yet".
+#[test]
+fn a_failed_start_still_prints_the_first_admins_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let prefix = dir.path().join("root");
+    let port = free_port();
+    let _stop = StopsServer(prefix.clone());
+    let output = install(&prefix, port)
+        .args([
+            "--non-interactive",
+            "--admin-email",
+            "it@example.com",
+            "--ready-timeout",
+            "0",
+        ])
+        .output()
+        .unwrap();
+    let out = text(&output);
+    assert!(!output.status.success(), "{out}");
+    assert!(out.contains("did not become ready"), "{out}");
+    assert!(
+        out.contains("The first admin it@example.com was created")
+            && out.contains("one-time sign-in code")
+            && out.contains("upsignon admin reset it@example.com"),
+        "{out}"
+    );
+    let again = install(&prefix, port)
+        .arg("--non-interactive")
+        .output()
+        .unwrap();
+    let out = text(&again);
+    assert!(again.status.success(), "{out}");
+    assert!(out.contains("Admins:       it@example.com"), "{out}");
+    assert!(out.contains("admin reset"), "{out}");
+    assert!(!out.contains("none yet"), "{out}");
+}
+
+/// A build from source started by systemd runs from /usr/local/bin, never
+/// from the build tree or from /usr/bin (where no package put it); the
+/// unit's text is checked with `systemd-analyze verify` in the ops crate.
+#[test]
+fn a_systemd_install_from_source_copies_the_binary_the_unit_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let prefix = dir.path().join("root");
+    let output = install(&prefix, free_port())
+        .args(["--dry-run", "--start", "systemd"])
+        .output()
+        .unwrap();
+    let out = text(&output);
+    assert!(output.status.success(), "{out}");
+    if std::path::Path::new("/usr/lib/systemd/system/upsignon.service").is_file()
+        || std::path::Path::new("/lib/systemd/system/upsignon.service").is_file()
+    {
+        // A package owns the unit and /usr/bin/upsignon on this machine.
+        assert!(out.contains("/usr/bin/upsignon"), "{out}");
+        return;
+    }
+    assert!(
+        out.contains(&format!(
+            "copy {} to /usr/local/bin/upsignon",
+            support::binary()
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains("ExecStart=/usr/local/bin/upsignon serve"),
+        "{out}"
+    );
+    assert!(out.contains("install.json"), "{out}");
+}
+
 #[test]
 fn an_answers_file_gives_the_answers() {
     let dir = tempfile::tempdir().unwrap();

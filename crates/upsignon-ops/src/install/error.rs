@@ -59,6 +59,16 @@ pub enum InstallError {
         "{seen}.\nStop that process (find it with `ss -ltnp`) or choose another port with --listen, then run the same command again."
     )]
     PortTaken { seen: String },
+    #[error(
+        "{source}\n\nThe first admin {email} was created before this failure. Keep its one-time sign-in code (valid 24 hours): {code}\nOnce the server runs, sign in at {url}/console/ with it. Lost it? `upsignon admin reset {email}` prints a new one."
+    )]
+    FailedAfterAdmin {
+        #[source]
+        source: Box<InstallError>,
+        email: String,
+        code: String,
+        url: String,
+    },
     #[error("{0}")]
     Migrate(String),
     #[error(transparent)]

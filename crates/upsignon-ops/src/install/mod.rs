@@ -92,7 +92,18 @@ pub fn execute(
     let mut report = Report::new(request);
     let mut pid = None;
     for action in actions {
-        let line = apply(request, action, &mut report, &mut pid)?;
+        let line = apply(request, action, &mut report, &mut pid).map_err(|source| {
+            // A code printed nowhere would lock the first admin out.
+            match report.admin_code() {
+                Some((email, code)) => InstallError::FailedAfterAdmin {
+                    source: Box::new(source),
+                    email: email.to_string(),
+                    code: code.to_string(),
+                    url: report.public_url.clone(),
+                },
+                None => source,
+            }
+        })?;
         progress(&line);
     }
     report.elapsed = started.elapsed();
@@ -181,6 +192,11 @@ fn apply(
                 true => format!("tenant '{}' created", outcome.tenant_slug),
                 false => format!("tenant '{}' exists", outcome.tenant_slug),
             };
+            if outcome.admin.is_none() {
+                report.existing_admins = crate::admins::list(&store)
+                    .map(|admins| admins.into_iter().map(|a| a.email).collect())
+                    .unwrap_or_default();
+            }
             report.bootstrapped = Some(outcome);
             line
         }

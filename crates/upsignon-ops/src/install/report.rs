@@ -28,6 +28,8 @@ pub struct Report {
     pub backup_key_file: PathBuf,
     pub backup_key_created: bool,
     pub bootstrapped: Option<Bootstrapped>,
+    /// The admins already there when none was given (a re-run).
+    pub existing_admins: Vec<String>,
     pub started: Started,
     pub ready: Option<Ready>,
     pub elapsed: Duration,
@@ -49,6 +51,7 @@ impl Report {
             backup_key_file: request.settings.backup_key_file.clone(),
             backup_key_created: false,
             bootstrapped: None,
+            existing_admins: Vec::new(),
             started: Started::NotStarted,
             ready: None,
             elapsed: Duration::ZERO,
@@ -90,6 +93,11 @@ impl fmt::Display for Report {
             Some(AdminOutcome::Kept { email }) => {
                 writeln!(f, "First admin:  {email} (already existed; no new code)")?
             }
+            None if !self.existing_admins.is_empty() => writeln!(
+                f,
+                "Admins:       {} (already there; a new one-time code for one of them: `upsignon{flag} admin reset EMAIL`)",
+                self.existing_admins.join(", ")
+            )?,
             None => writeln!(
                 f,
                 "First admin:  none yet: run `upsignon install{flag} --admin-email YOU@EXAMPLE.COM`"

@@ -362,3 +362,40 @@ fn log_tail(path: &Path) -> String {
     let lines: Vec<&str> = text.lines().collect();
     lines[lines.len().saturating_sub(5)..].join("\n")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `systemd-analyze verify` on the unit as install writes it: the
+    /// ExecStart file must exist and run (it names it when it does not).
+    fn verify(binary: &Path) -> (bool, String) {
+        let dir = tempfile::tempdir().unwrap();
+        let unit = dir.path().join(UNIT_NAME);
+        fs::write(&unit, unit_text(binary)).unwrap();
+        let output = Command::new("systemd-analyze")
+            .args(["verify", "--man=no"])
+            .arg(&unit)
+            .output()
+            .expect("systemd-analyze runs (apt-get install systemd)");
+        let text = String::from_utf8_lossy(&output.stderr).into_owned();
+        (output.status.success(), text)
+    }
+
+    #[test]
+    fn the_written_unit_runs_the_installed_binary_and_systemd_accepts_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let installed = dir.path().join("usr/local/bin/upsignon");
+        install_binary(&std::env::current_exe().unwrap(), &installed).unwrap();
+        let text = unit_text(&installed);
+        assert!(
+            text.contains(&format!("ExecStart={} serve", installed.display())),
+            "{text}"
+        );
+        assert!(!text.contains("ExecStart=/usr/bin/upsignon"));
+        let (ok, problems) = verify(&installed);
+        assert!(ok, "{problems}");
+        let (ok, problems) = verify(&dir.path().join("usr/bin/upsignon"));
+        assert!(!ok && problems.contains("is not executable"), "{problems}");
+    }
+}

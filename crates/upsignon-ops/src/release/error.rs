@@ -7,7 +7,7 @@ pub enum ReleaseError {
     #[error("cannot write {path}: {reason}")]
     Write { path: PathBuf, reason: String },
     #[error(
-        "{path} is not signed by a trusted release key ({reason}): refusing it, nothing was changed.\nDownload the release again from the official source, or check release_public_keys if you sign your own builds."
+        "{path} fails its signature check ({reason}): it was changed after it was signed (a damaged or tampered download) or signed by a key this server does not trust. Refusing it; nothing was changed.\nDownload the release again from the official source (and compare its checksum), or check release_public_keys if you sign your own builds."
     )]
     BadSignature { path: PathBuf, reason: String },
     #[error("{path} does not contain the upsignon binary: is it a release archive?")]
