@@ -5,21 +5,27 @@
 # version ready. The baseline, measured in the same run, is a plain restart of
 # the same server (stop, start, ready): the rollback's cost is what it adds.
 #
-# Usage: benches/rollback.sh [sqlite|postgres] [USERS]
-# Needs: target/debug/upsignon (A) and target/newer-release/debug/upsignon (B),
-# both made by `cargo test -p upsignon --test upgrade_rollback`; built here if missing.
+# Usage: [PROFILE=release] benches/rollback.sh [sqlite|postgres] [USERS]
+# Needs: target/PROFILE/upsignon (A) and target/newer-release/PROFILE/upsignon (B);
+# PROFILE=debug (the default) uses the builds of `cargo test -p upsignon --test
+# upgrade_rollback`. Both are built here if missing. Each step of the rollback is
+# printed with the milliseconds since the command started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 backend=${1:-sqlite}
 users=${2:-10000}
-a=target/debug/upsignon
-b=target/newer-release/debug/upsignon
-[ -x "$a" ] || cargo build -p upsignon
+profile=${PROFILE:-debug}
+release_flag=()
+[ "$profile" = release ] && release_flag=(--release)
+a=target/$profile/upsignon
+b=target/newer-release/$profile/upsignon
+[ -x "$a" ] || cargo build "${release_flag[@]}" -p upsignon
 [ -x "$b" ] || CARGO_TARGET_DIR=target/newer-release UPSIGNON_VERSION_OVERRIDE=0.2.0-test \
-  UPSIGNON_EXTRA_MIGRATIONS="$PWD/crates/upsignon-testkit/migrations-newer" cargo build -p upsignon
+  UPSIGNON_EXTRA_MIGRATIONS="$PWD/crates/upsignon-testkit/migrations-newer" cargo build "${release_flag[@]}" -p upsignon
 cargo build -q -p upsignon-release
 work=$(mktemp -d)
-trap 'kill $(cat "$work/root/var/lib/upsignon/upsignon.pid" 2>/dev/null) 2>/dev/null || true; [ -n "${pgdb:-}" ] && psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS $pgdb WITH (FORCE)"; rm -rf "$work"' EXIT
+pid() { head -n1 "$work/root/var/lib/upsignon/upsignon.pid"; }
+trap 'kill $(pid 2>/dev/null) 2>/dev/null || true; [ -n "${pgdb:-}" ] && psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS $pgdb WITH (FORCE)"; rm -rf "$work"' EXIT
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 mkdir -p "$work/root/usr/bin" && cp "$a" "$work/root/usr/bin/upsignon"
 exe="$work/root/usr/bin/upsignon"
@@ -54,8 +60,9 @@ export UPSIGNON_RELEASE_PUBLIC_KEYS=$(cat "$work/release.pub")
 
 # Baseline: stop, start, ready, for the same server and data.
 start=$(ms)
-kill "$(cat "$work/root/var/lib/upsignon/upsignon.pid")"
-while kill -0 "$(cat "$work/root/var/lib/upsignon/upsignon.pid")" 2>/dev/null; do sleep 0.01; done
+old_pid=$(pid)
+kill "$old_pid"
+while kill -0 "$old_pid" 2>/dev/null; do sleep 0.01; done
 ( setsid "$exe" --config "$config" serve >>"$work/root/var/lib/upsignon/upsignon.log" 2>&1 & echo $! >"$work/root/var/lib/upsignon/upsignon.pid" )
 until [ "$(ready_version)" != "" ]; do sleep 0.01; done
 restart_ms=$(( $(ms) - start ))
@@ -65,11 +72,11 @@ upgrade_start=$(ms)
 upgrade_ms=$(( $(ms) - upgrade_start ))
 
 start=$(ms)
-"$exe" --config "$config" rollback --yes | tail -n 1
+"$exe" --config "$config" rollback --yes | while IFS= read -r line; do echo "  +$(( $(ms) - start )) ms  $line"; done
 rollback_ms=$(( $(ms) - start ))
 [ "$(ready_version)" = "$("$a" --version | cut -d' ' -f2)" ] || { echo "old version not ready after rollback"; exit 1; }
 
-echo "backend=$backend users=$users"
+echo "backend=$backend users=$users profile=$profile"
 echo "restart (baseline): ${restart_ms} ms"
 echo "upgrade --from:     ${upgrade_ms} ms (includes the pre-upgrade backup)"
 echo "rollback --yes:     ${rollback_ms} ms (command start to old version ready)"
