@@ -222,8 +222,87 @@ async fn strangers_are_sent_to_sign_in_and_headers_are_strict(backend: Backend) 
     assert_eq!(forged.status(), 403);
 }
 
+/// `n` sign-ins with the same email and wrong passwords, released at the
+/// same instant from one address (each from its own connection, with its
+/// own form token); the statuses.
+fn burst_of_sign_ins(site: &Site, n: usize, email: impl Fn(usize) -> String + Sync) -> Vec<u16> {
+    let url = site.url("/console/sign-in");
+    site.app.burst(
+        n,
+        |_, http| {
+            let url = url.clone();
+            async move {
+                let page = http.get(&url).send().await.unwrap();
+                let cookies = set_cookies(&page);
+                (cookies, hidden_csrf(&page.text().await.unwrap()))
+            }
+        },
+        |i, http, (cookies, csrf)| {
+            let (url, email) = (url.clone(), email(i));
+            async move {
+                http.post(&url)
+                    .header("Cookie", cookies)
+                    .header("Content-Type", FORM)
+                    .body(form_body(&[
+                        ("csrf", &csrf),
+                        ("email", &email),
+                        ("password", &format!("guess {i}")),
+                        ("code", "000000"),
+                    ]))
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16()
+            }
+        },
+    )
+}
+
+async fn a_burst_of_wrong_sign_ins_gets_five_guesses_and_locks(backend: Backend) {
+    let site = Site::new(backend);
+    enrolled_admin(&site).await;
+    let statuses = burst_of_sign_ins(&site, 12, |_| ADMIN.to_string());
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 401).count(),
+        5,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| *s == 401 || *s == 429),
+        "{statuses:?}"
+    );
+    let mut conn = site.store().connection().unwrap();
+    let admin = admins::find_by_email(&mut conn, ADMIN).unwrap().unwrap();
+    assert!(admin.locked_until.is_some());
+    let log = audit::search(&mut conn, &Default::default(), 50).unwrap();
+    assert_eq!(
+        log.iter()
+            .filter(|e| e.action == "admin.locked_out")
+            .count(),
+        1
+    );
+}
+
+async fn a_burst_from_one_address_gets_ten_guesses(backend: Backend) {
+    let site = Site::new(backend);
+    let statuses = burst_of_sign_ins(&site, 14, |i| format!("nobody{i}@acme.test"));
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 401).count(),
+        10,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 429).count(),
+        4,
+        "{statuses:?}"
+    );
+}
+
 upsignon_testkit::backend_tests!(
     async five_failures_lock_the_account,
+    a_burst_of_wrong_sign_ins_gets_five_guesses_and_locks,
+    a_burst_from_one_address_gets_ten_guesses,
     an_address_is_limited_whatever_the_account,
     a_code_and_its_session_work_once,
     a_password_alone_never_opens_the_second_factor_enrolment,

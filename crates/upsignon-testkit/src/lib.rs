@@ -9,6 +9,7 @@
 
 mod app;
 mod browser;
+mod burst;
 mod database;
 mod newer_release;
 mod sentry_sink;

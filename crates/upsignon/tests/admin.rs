@@ -56,7 +56,7 @@ fn reset_gives_a_code_and_lifts_the_lockout(backend: Backend) {
     let admin = admins::find_by_email(&mut conn, "it@acme.test")
         .unwrap()
         .unwrap();
-    admins::record_failed_sign_in(&mut conn, &admin.id, 1, i64::MAX).unwrap();
+    admins::claim_sign_in_attempt(&mut conn, &admin.id, 0, 1, i64::MAX).unwrap();
 
     let listed = run(&config, &["admin", "list"]);
     assert!(listed.status.success(), "{}", text(&listed));

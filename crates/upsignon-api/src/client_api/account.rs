@@ -22,6 +22,8 @@ pub(crate) async fn delete(
         Store::transaction_on(conn, |conn| {
             let mut emptied = Vec::new();
             for (vault, _) in shared::for_user(conn, &session.user_id)? {
+                // Two co-owners deleting their accounts at once: one waits.
+                shared::lock(conn, &session.tenant.id, &vault.id)?;
                 let members = shared::members(conn, &vault.id)?;
                 let others: Vec<_> = members
                     .iter()

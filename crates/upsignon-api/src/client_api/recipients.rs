@@ -16,7 +16,7 @@ use upsignon_store::queries::{shared_vaults as shared, users};
 use super::ApiError;
 use super::context::{now_ms, with_session};
 use super::identify::parse_email;
-use super::shared_vaults::{membership, parse_level};
+use super::shared_vaults::{locked_membership, membership, parse_level};
 use crate::AppContext;
 
 #[derive(Debug, Deserialize)]
@@ -91,24 +91,28 @@ pub(crate) async fn add(
     let request = body.into_inner();
     let level = parse_level(&request.access_level)?;
     with_session(&req, &ctx, move |conn, session| {
-        let (vault, _, mine) = membership(conn, &session, &request.shared_vault_id)?;
-        if !mine.can_manage() {
-            return Err(ApiError::forbidden("not_an_owner"));
-        }
-        users::find(conn, &session.tenant.id, &request.recipient_id)?
-            .filter(|u| !u.deactivated && u.sharing_public_key.is_some())
-            .ok_or(ApiError::forbidden("unknown_recipient"))?;
-        shared::put_member(
-            conn,
-            &shared::MemberRow {
-                shared_vault_id: vault.id,
-                user_id: request.recipient_id,
-                access_level: level.as_str().to_string(),
-                encrypted_vault_key: request.encrypted_shared_vault_key,
-                created_at: now_ms(),
-            },
-        )?;
-        Ok(())
+        Store::transaction_on(conn, |conn| {
+            let (vault, _, mine) = locked_membership(conn, &session, &request.shared_vault_id)?;
+            if !mine.can_manage() {
+                return Err(ApiError::forbidden("not_an_owner"));
+            }
+            users::find(conn, &session.tenant.id, &request.recipient_id)?
+                .filter(|u| !u.deactivated && u.sharing_public_key.is_some())
+                .ok_or(ApiError::forbidden("unknown_recipient"))?;
+            shared::put_member(
+                conn,
+                &shared::MemberRow {
+                    shared_vault_id: vault.id.clone(),
+                    user_id: request.recipient_id.clone(),
+                    access_level: level.as_str().to_string(),
+                    encrypted_vault_key: request.encrypted_shared_vault_key.clone(),
+                    created_at: now_ms(),
+                },
+            )?;
+            // An owner re-adding themself with less access: refused, and
+            // the replacement rolled back.
+            keeps_an_owner(conn, &vault.id)
+        })
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -155,7 +159,7 @@ pub(crate) async fn set_rights(
     let level = parse_level(&request.access_level)?;
     with_session(&req, &ctx, move |conn, session| {
         Store::transaction_on(conn, |conn| {
-            let (vault, _, mine) = membership(conn, &session, &request.shared_vault_id)?;
+            let (vault, _, mine) = locked_membership(conn, &session, &request.shared_vault_id)?;
             if !mine.can_manage() {
                 return Err(ApiError::forbidden("not_an_owner"));
             }
@@ -184,7 +188,7 @@ pub(crate) async fn remove(
     let request = body.into_inner();
     with_session(&req, &ctx, move |conn, session| {
         Store::transaction_on(conn, |conn| {
-            let (vault, _, mine) = membership(conn, &session, &request.shared_vault_id)?;
+            let (vault, _, mine) = locked_membership(conn, &session, &request.shared_vault_id)?;
             let leaving_myself = request.recipient_id == session.user_id;
             if !mine.can_manage() && !leaving_myself {
                 return Err(ApiError::forbidden("not_an_owner"));

@@ -33,6 +33,20 @@ pub(crate) fn membership(
     Ok((vault, member, level))
 }
 
+/// [`membership`] under the vault's lock (`shared::lock`): call it first
+/// inside `Store::transaction_on`, before any change of the members, so that
+/// "a vault always keeps an owner" holds for changes sent at the same time.
+pub(crate) fn locked_membership(
+    conn: &mut AnyConnection,
+    session: &SignedIn,
+    vault_id: &str,
+) -> Result<(shared::SharedVaultRow, shared::MemberRow, AccessLevel), ApiError> {
+    if !shared::lock(conn, &session.tenant.id, vault_id)? {
+        return Err(ApiError::forbidden("not_a_member"));
+    }
+    membership(conn, session, vault_id)
+}
+
 pub(crate) fn parse_level(text: &str) -> Result<AccessLevel, ApiError> {
     AccessLevel::parse(text).ok_or_else(|| ApiError::BadRequest {
         code: "invalid_field",

@@ -68,12 +68,16 @@ pub async fn submit(
     csrf::check_anonymous(&req, &form.csrf)?;
     let ip = client_ip(&req, &console);
     let limiter_ip = ip.as_deref().and_then(|ip| ip.parse().ok());
-    if let Some(wait) = limiter_ip.and_then(|ip| console.limiter.blocked(ip)) {
-        return Err(too_many(wait));
-    }
     let form = form.into_inner();
     if let Err(problem) = password::check_new(&form.password, &form.password_again) {
         return form_page(&req, Some(&problem.to_string()), StatusCode::BAD_REQUEST);
+    }
+    // Counted before the code is checked, in one step: a burst gets no more
+    // tries than one request after another.
+    if let Some(ip) = limiter_ip
+        && let Err(wait) = console.limiter.begin_attempt(ip)
+    {
+        return Err(too_many(wait));
     }
     let secrets = console.secrets.clone();
     let token = guard::run(&console, move |conn| {
@@ -111,9 +115,6 @@ pub async fn submit(
     })
     .await?;
     let Some(token) = token else {
-        if let Some(ip) = limiter_ip {
-            console.limiter.record_failure(ip);
-        }
         return form_page(
             &req,
             Some(
@@ -122,6 +123,9 @@ pub async fn submit(
             StatusCode::UNAUTHORIZED,
         );
     };
+    if let Some(ip) = limiter_ip {
+        console.limiter.give_back(ip);
+    }
     let mut response = redirect("/console/setup/totp");
     response
         .add_cookie(&session::cookie(&token))

@@ -75,7 +75,11 @@ pub async fn submit(
     let peer = req.peer_addr().map(|a| a.ip());
     let ip = client_ip(&req, &console);
     let limiter_ip = ip.as_deref().and_then(|ip| ip.parse().ok()).or(peer);
-    if let Some(wait) = limiter_ip.and_then(|ip| console.limiter.blocked(ip)) {
+    // Counted before it is checked, in one step: a burst sent at the same
+    // instant gets no more guesses than one request after another.
+    if let Some(ip) = limiter_ip
+        && let Err(wait) = console.limiter.begin_attempt(ip)
+    {
         return Err(too_many(wait));
     }
     let form = form.into_inner();
@@ -83,23 +87,21 @@ pub async fn submit(
     let outcome = guard::run(&console, move |conn| check(conn, &form, &secrets, ip)).await?;
     match outcome {
         Outcome::SignedIn { token } => {
-            // The address's failures are not forgotten: the window runs out.
+            // This attempt did not fail; earlier failures are not forgotten.
+            if let Some(ip) = limiter_ip {
+                console.limiter.give_back(ip);
+            }
             let mut response = redirect("/console/");
             response
                 .add_cookie(&session::cookie(&token))
                 .map_err(|e| ConsoleError::Internal(e.to_string()))?;
             Ok(response)
         }
-        Outcome::Refused => {
-            if let Some(ip) = limiter_ip {
-                console.limiter.record_failure(ip);
-            }
-            form_page(
-                &req,
-                Some("Wrong email, password or code. Check them and try again."),
-                actix_web::http::StatusCode::UNAUTHORIZED,
-            )
-        }
+        Outcome::Refused => form_page(
+            &req,
+            Some("Wrong email, password or code. Check them and try again."),
+            actix_web::http::StatusCode::UNAUTHORIZED,
+        ),
         Outcome::Locked { minutes } => Err(ConsoleError::TooMany {
             retry_after_secs: (minutes * 60) as u64,
             message: format!(
@@ -127,6 +129,26 @@ fn check(
             minutes: (locked_until - now + 59_999) / 60_000,
         });
     }
+    // Counted before it is checked, atomically: concurrent guesses each take
+    // one of MAX_FAILURES, and none is checked once another locked the account.
+    let attempt = match &admin {
+        Some(admin) => upsignon_store::Store::transaction_on(conn, |conn| {
+            admins::claim_sign_in_attempt(conn, &admin.id, now, MAX_FAILURES, now + LOCK_MS)
+        })?,
+        None => admins::Attempt::Counted,
+    };
+    if attempt == admins::Attempt::Locked {
+        let until = admin
+            .as_ref()
+            .map(|a| admins::find(conn, &a.id))
+            .transpose()?
+            .flatten()
+            .and_then(|a| a.locked_until)
+            .unwrap_or(now + LOCK_MS);
+        return Ok(Outcome::Locked {
+            minutes: (until - now + 59_999) / 60_000,
+        });
+    }
     let password_ok = password::verify(
         &form.password,
         admin.as_ref().and_then(|a| a.password_hash.as_deref()),
@@ -135,11 +157,11 @@ fn check(
         return Ok(Outcome::Refused);
     };
     if !password_ok {
-        count_failed_sign_in(conn, &admin, ip, "wrong password")?;
+        count_failed_sign_in(conn, &admin, attempt, ip, "wrong password")?;
         return Ok(Outcome::Refused);
     }
     if !totp_enrolled(&admin) {
-        count_failed_sign_in(conn, &admin, ip, "second factor not enrolled")?;
+        count_failed_sign_in(conn, &admin, attempt, ip, "second factor not enrolled")?;
         return Ok(Outcome::Refused);
     }
     let secret = admin
@@ -157,7 +179,13 @@ fn check(
             None => false,
         };
         if !used {
-            count_failed_sign_in(conn, &admin, ip.clone(), "wrong second-factor code")?;
+            count_failed_sign_in(
+                conn,
+                &admin,
+                attempt,
+                ip.clone(),
+                "wrong second-factor code",
+            )?;
             return Ok(Outcome::Refused);
         }
         admins::record_sign_in(conn, &admin.id, now)?;
@@ -175,16 +203,16 @@ fn check(
     })
 }
 
-/// Counts a failure against the admin and audits it.
+/// Audits a failed attempt (counted before it was checked, by
+/// `claim_sign_in_attempt`).
 fn count_failed_sign_in(
     conn: &mut upsignon_store::AnyConnection,
     admin: &AdminRow,
+    attempt: admins::Attempt,
     ip: Option<String>,
     reason: &str,
 ) -> Result<(), ConsoleError> {
-    let failures =
-        admins::record_failed_sign_in(conn, &admin.id, MAX_FAILURES, now_ms() + LOCK_MS)?;
-    let action = if failures >= MAX_FAILURES {
+    let action = if attempt == admins::Attempt::Last {
         "admin.locked_out"
     } else {
         "admin.sign_in_failed"

@@ -209,30 +209,57 @@ pub fn set_totp(
     Ok(())
 }
 
-/// Counts a failed sign-in; from `max_failures` on, locks until `lock_until`.
-/// Returns the count after this failure.
-pub fn record_failed_sign_in(
+/// What counting a sign-in attempt decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attempt {
+    /// Counted; the attempt may be checked.
+    Counted,
+    /// Counted, and it used the last one: the account is locked now (a
+    /// correct attempt still signs in, and that lifts the lock).
+    Last,
+    /// The account is locked: the attempt must not be checked.
+    Locked,
+}
+
+/// Counts a sign-in attempt before it is checked, unless the admin is locked
+/// at `now`; the attempt that reaches `max_failures` locks until
+/// `lock_until` and restarts the count (a success forgets it:
+/// [`record_sign_in`]). Call it in a transaction: the conditional update
+/// holds the row until commit, so concurrent attempts are counted one by one
+/// and none is checked once another locked the account.
+pub fn claim_sign_in_attempt(
     conn: &mut AnyConnection,
     admin_id: &str,
+    now: i64,
     max_failures: i32,
     lock_until: i64,
-) -> Result<i32, StoreError> {
-    diesel::update(admins::table.filter(admins::id.eq(admin_id)))
-        .set(admins::failed_sign_ins.eq(admins::failed_sign_ins + 1))
-        .execute(conn)?;
+) -> Result<Attempt, StoreError> {
+    let counted = diesel::update(
+        admins::table.filter(admins::id.eq(admin_id)).filter(
+            admins::locked_until
+                .is_null()
+                .or(admins::locked_until.assume_not_null().le(now)),
+        ),
+    )
+    .set(admins::failed_sign_ins.eq(admins::failed_sign_ins + 1))
+    .execute(conn)?;
+    if counted == 0 {
+        return Ok(Attempt::Locked);
+    }
     let failures: i32 = admins::table
         .filter(admins::id.eq(admin_id))
         .select(admins::failed_sign_ins)
         .first(conn)?;
-    if failures >= max_failures {
-        diesel::update(admins::table.filter(admins::id.eq(admin_id)))
-            .set((
-                admins::locked_until.eq(lock_until),
-                admins::failed_sign_ins.eq(0),
-            ))
-            .execute(conn)?;
+    if failures < max_failures {
+        return Ok(Attempt::Counted);
     }
-    Ok(failures)
+    diesel::update(admins::table.filter(admins::id.eq(admin_id)))
+        .set((
+            admins::locked_until.eq(lock_until),
+            admins::failed_sign_ins.eq(0),
+        ))
+        .execute(conn)?;
+    Ok(Attempt::Last)
 }
 
 /// Uses up a TOTP time step: false when this step or a later one was used

@@ -129,21 +129,37 @@ pub fn insert_challenge(conn: &mut AnyConnection, row: &ChallengeRow) -> Result<
     Ok(())
 }
 
-/// Removes and returns the device's challenges still valid at `now`, and
-/// deletes expired ones: a challenge is used at most once.
+/// Removes and returns the device's challenges still valid at `now` that
+/// this call deleted, and deletes expired ones: a challenge is used at most
+/// once, also by requests sent at the same instant (each challenge counts
+/// only for the caller whose DELETE removed its row; a concurrent caller that
+/// read the same row gets nothing for it).
 pub fn take_challenges(
     conn: &mut AnyConnection,
     device_id: &str,
     now: i64,
 ) -> Result<Vec<String>, StoreError> {
-    let valid: Vec<String> = device_challenges::table
+    let valid: Vec<(String, String)> = device_challenges::table
         .filter(device_challenges::device_id.eq(device_id))
         .filter(device_challenges::expires_at.gt(now))
-        .select(device_challenges::challenge)
+        .select((device_challenges::id, device_challenges::challenge))
         .load(conn)?;
-    diesel::delete(device_challenges::table.filter(device_challenges::device_id.eq(device_id)))
-        .execute(conn)?;
-    Ok(valid)
+    let mut taken = Vec::with_capacity(valid.len());
+    for (id, challenge) in valid {
+        let deleted =
+            diesel::delete(device_challenges::table.filter(device_challenges::id.eq(&id)))
+                .execute(conn)?;
+        if deleted == 1 {
+            taken.push(challenge);
+        }
+    }
+    diesel::delete(
+        device_challenges::table
+            .filter(device_challenges::device_id.eq(device_id))
+            .filter(device_challenges::expires_at.le(now)),
+    )
+    .execute(conn)?;
+    Ok(taken)
 }
 
 /// The user's devices, oldest first.

@@ -132,8 +132,28 @@ pub fn for_user(
         .inner_join(shared_vault_members::table)
         .filter(shared_vault_members::user_id.eq(user_id))
         .order(shared_vaults::created_at.asc())
+        // A total order, so that transactions locking these vaults one by
+        // one (`lock`) take the locks in the same order and never deadlock.
+        .then_order_by(shared_vaults::id.asc())
         .select((SharedVaultRow::as_select(), MemberRow::as_select()))
         .load(conn)?)
+}
+
+/// Holds the vault's row until the transaction ends, so that membership
+/// changes of one vault run one after another: on PostgreSQL the row lock of
+/// a no-op update (a second transaction waits, then reads what the first
+/// committed); SQLite transactions hold the writer lock already. Call it
+/// first in the transaction, before reading the members. False: no such
+/// vault in the tenant.
+pub fn lock(conn: &mut AnyConnection, tenant_id: &str, id: &str) -> Result<bool, StoreError> {
+    let locked = diesel::update(
+        shared_vaults::table
+            .filter(shared_vaults::tenant_id.eq(tenant_id))
+            .filter(shared_vaults::id.eq(id)),
+    )
+    .set(shared_vaults::version.eq(shared_vaults::version))
+    .execute(conn)?;
+    Ok(locked == 1)
 }
 
 /// Writes `data` as version `expected + 1` only if `expected` is current.
