@@ -204,7 +204,10 @@ def operation(route, summary, auth, request, successes, errors):
 
 
 def health():
-    ready = obj({"status": S, "version": S}, {"schema": NS, "reason": S, "standby": ANY_OBJ})
+    instance = {"type": "string",
+                "description": "A random token of this server start; the pid file names it too."}
+    ready = obj({"status": S, "version": S},
+                {"schema": NS, "reason": S, "standby": ANY_OBJ, "instance": instance})
     return {
         "/health/live": {"get": {"operationId": "health-live", "summary": "The process answers.",
                                   "responses": {"200": response(obj({"status": S}), "Live.")}}},

@@ -9,6 +9,7 @@ mod load;
 mod paths;
 mod secret;
 mod settings;
+mod suggest;
 
 pub use database_url::{DatabaseUrl, DatabaseUrlError};
 pub use load::{ConfigError, DEFAULT_CONFIG_PATH, from_toml, load};

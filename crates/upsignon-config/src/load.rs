@@ -94,6 +94,14 @@ fn describe(figment: &Figment, error: figment::Error) -> String {
             let example = example_for(&key)
                 .map(|x| format!("; expected {x}"))
                 .unwrap_or_default();
+            if let figment::error::Kind::UnknownField(field, expected) = &e.kind {
+                let hint = crate::suggest::closest_key(field, expected)
+                    .map(|k| format!(": did you mean `{k}`?"))
+                    .unwrap_or_else(|| {
+                        ": it is not a setting (docs/configuration.md lists them all)".to_string()
+                    });
+                return format!("unknown key `{field}`{source}{hint}");
+            }
             match value {
                 Some(value) if !key.is_empty() => {
                     format!("{key} = {value:?}{source}: {}{example}", e.kind)
@@ -137,6 +145,15 @@ fn smtp_host_is_loopback(url: &str) -> bool {
 }
 
 fn validate(config: &Config) -> Result<(), ConfigError> {
+    if let Some(problem) = crate::suggest::log_level_problem(&config.log_level) {
+        return Err(ConfigError::Invalid {
+            key: "log_level",
+            value: config.log_level.clone(),
+            expected: format!(
+                "{problem}; use trace, debug, info, warn, error or off, or target=level pairs such as \"upsignon=debug,info\""
+            ),
+        });
+    }
     if config.tls_mode == TlsMode::None && !config.listen.ip().is_loopback() {
         return Err(ConfigError::Invalid {
             key: "listen",

@@ -158,3 +158,39 @@ fn plain_smtp_is_allowed_only_to_a_local_relay() {
         Ok(())
     });
 }
+
+#[test]
+fn an_unknown_key_names_the_closest_one_not_the_whole_list() {
+    Jail::expect_with(|jail| {
+        jail.create_file("upsignon.toml", "log_levl = \"debug\"\n")?;
+        let error = load_in(jail, Some("upsignon.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("unknown key `log_levl`") && error.contains("did you mean `log_level`?"),
+            "{error}"
+        );
+        assert!(!error.contains("database_pool_size"), "{error}");
+        Ok(())
+    });
+}
+
+#[test]
+fn a_log_level_that_is_not_a_level_is_refused_with_the_closest_level() {
+    Jail::expect_with(|jail| {
+        jail.create_file("upsignon.toml", "log_level = \"inf\"\n")?;
+        let error = load_in(jail, Some("upsignon.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("log_level") && error.contains("did you mean \"info\"?"),
+            "{error}"
+        );
+        jail.create_file("upsignon.toml", "log_level = \"upsignon=debug,warn\"\n")?;
+        assert_eq!(
+            load_in(jail, Some("upsignon.toml")).unwrap().log_level,
+            "upsignon=debug,warn"
+        );
+        Ok(())
+    });
+}
