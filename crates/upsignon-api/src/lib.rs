@@ -12,6 +12,7 @@ mod client_ip;
 mod draining;
 mod health;
 mod json_depth;
+mod landing;
 pub mod mail;
 pub mod metrics;
 pub mod proofs;

@@ -18,7 +18,8 @@ use crate::rate_limit::RateLimits;
 use crate::replication::Replication;
 use crate::role::ServerRole;
 use crate::{
-    client_api, draining, health, json_depth, metrics, replication, request_log, standby_gate,
+    client_api, draining, health, json_depth, landing, metrics, replication, request_log,
+    standby_gate,
 };
 
 /// What every handler can reach.
@@ -151,6 +152,7 @@ pub fn start(
             .wrap(from_fn(metrics::record_request))
             .wrap(from_fn(request_log::log_request))
             .configure(health::routes)
+            .configure(landing::routes)
             .configure(metrics::routes)
             .configure(client_api::routes)
             .configure(|cfg| {

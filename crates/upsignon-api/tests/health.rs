@@ -78,7 +78,40 @@ async fn unknown_routes_get_a_json_404_with_security_headers(backend: Backend) {
     assert_eq!(body["error"], "not_found");
 }
 
+/// Opening the server's URL in a browser shows what it is and where to go,
+/// not a JSON error.
+async fn the_root_is_a_plain_page_with_the_version_and_the_way_on(backend: Backend) {
+    let app = spawn_app(backend);
+    let response = app.client.get(app.url("/")).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let headers = response.headers().clone();
+    assert!(
+        headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html"),
+        "{headers:?}"
+    );
+    assert!(
+        headers["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("default-src 'none'")
+    );
+    let page = response.text().await.unwrap();
+    for expected in [
+        "UpSignOn PRO server",
+        upsignon_api::SERVER_VERSION,
+        "href=\"/console/\"",
+        "href=\"/health/ready\"",
+    ] {
+        assert!(page.contains(expected), "{expected} missing: {page}");
+    }
+    assert!(!page.contains("<script"), "{page}");
+}
+
 backend_tests!(async
+    the_root_is_a_plain_page_with_the_version_and_the_way_on,
     ready_reports_version_and_schema,
     ready_turns_503_when_a_newer_release_moves_the_schema,
     unknown_routes_get_a_json_404_with_security_headers,

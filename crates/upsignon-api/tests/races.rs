@@ -20,6 +20,15 @@ fn racing_site(backend: Backend) -> Site {
     })
 }
 
+/// The id of the user with `email`, as `asking` sees it.
+async fn id_of(asking: &upsignon_client::Device, email: &str) -> String {
+    let found = asking
+        .manage("get-recipient-public-key", json!({"emailAddress": email}))
+        .await
+        .unwrap();
+    found["id"].as_str().unwrap().to_string()
+}
+
 async fn a_signed_challenge_opens_one_session_however_many_carry_it(backend: Backend) {
     let site = racing_site(backend);
     let mut device = site.enrolled("acme", "user@acme.test", "Laptop").await;
@@ -76,16 +85,7 @@ async fn two_owners_removing_each_other_at_once_leave_an_owner(backend: Backend)
     bob.create_vault("bob's password", &cheap_kdf(), b"b", &bob_key)
         .await
         .unwrap();
-    let alice_id = bob
-        .manage(
-            "get-recipient-public-key",
-            json!({"emailAddress": "alice@acme.test"}),
-        )
-        .await
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let alice_id = id_of(&bob, "alice@acme.test").await;
     let base = site.app.base_url.clone();
     for round in 0..6 {
         let (team, key) = alice
@@ -151,16 +151,7 @@ async fn the_last_owner_cannot_re_add_themself_with_less_access(backend: Backend
         .create_shared_vault("Team", b"s", &alice_key, json!({"accounts": []}))
         .await
         .unwrap();
-    let alice_id = alice
-        .manage(
-            "get-recipient-public-key",
-            json!({"emailAddress": "alice@acme.test"}),
-        )
-        .await
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let alice_id = id_of(&alice, "alice@acme.test").await;
     let error = alice
         .manage(
             "add-recipient-to-shared-vault",
@@ -173,8 +164,69 @@ async fn the_last_owner_cannot_re_add_themself_with_less_access(backend: Backend
     alice.read_shared_vault(&team, &alice_key).await.unwrap();
 }
 
+/// Twelve wrong codes sent at once, each with its own signed challenge: no
+/// more are judged than `CODE_MAX_ATTEMPTS`, and the right code is refused
+/// after them.
+async fn a_burst_of_wrong_device_codes_gets_five_attempts(backend: Backend) {
+    let site = racing_site(backend);
+    let device =
+        upsignon_client::Device::new(site.api("acme"), "user@acme.test", "Laptop").unwrap();
+    assert_eq!(device.request_access().await.unwrap(), "MAIL_SENT");
+    let code = site.code_for("user@acme.test");
+    let key = DeviceKey::from_seed_b64(&device.seed_b64()).unwrap();
+    let (base, uid) = (site.app.base_url.clone(), device.uid.clone());
+    let answers = site.app.burst(
+        12,
+        |_, http| {
+            let api = TenantApi::new(http, &base, "acme");
+            let body = json!({"userEmail": "user@acme.test", "deviceId": uid, "deviceValidationCode": "WRONG123"});
+            async move {
+                let first = api.call("check-device", &body, None, None).await.unwrap();
+                first.body["deviceChallenge"].as_str().unwrap().to_string()
+            }
+        },
+        |_, http, challenge| {
+            let api = TenantApi::new(http, &base, "acme");
+            let body = json!({"userEmail": "user@acme.test", "deviceId": uid,
+                "deviceValidationCode": "WRONG123",
+                "deviceChallengeResponse": key.sign_challenge(&challenge).unwrap()});
+            async move { api.call("check-device", &body, None, None).await.unwrap() }
+        },
+    );
+    // A check consumes every challenge it can take, so some of the burst
+    // lose theirs; none may be judged beyond the limit.
+    assert!(
+        answers.iter().all(|a| [
+            "bad_code",
+            "too_many_attempts",
+            "bad_device_challenge_response"
+        ]
+        .contains(&a.body["error"].as_str().unwrap_or_default())),
+        "{answers:?}"
+    );
+    let mut judged = answers
+        .iter()
+        .filter(|a| a.body["error"] == "bad_code")
+        .count();
+    // Then one after another until refused: the attempts add up exactly.
+    for _ in 0..10 {
+        match device.confirm_code("WRONG123").await.unwrap_err().code() {
+            Some("bad_code") => judged += 1,
+            Some("too_many_attempts") => break,
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(
+        judged,
+        upsignon_domain::enrolment::CODE_MAX_ATTEMPTS as usize
+    );
+    let error = device.confirm_code(&code).await.unwrap_err();
+    assert_eq!(error.code(), Some("too_many_attempts"), "{error}");
+}
+
 backend_tests!(
     async a_signed_challenge_opens_one_session_however_many_carry_it,
+    a_burst_of_wrong_device_codes_gets_five_attempts,
     two_owners_removing_each_other_at_once_leave_an_owner,
     the_last_owner_cannot_re_add_themself_with_less_access
 );

@@ -4,7 +4,9 @@
 //! the apps, a chart read, a device revoked and refused, the audit log and
 //! its CSV, a form posted without its CSRF token, a tenant admin kept out
 //! of another tenant, and a later sign-in with password and code.
-//! The SQLite run saves screenshots under `docs/screenshots/`.
+//! The SQLite run saves screenshots under `target/screenshots/`, or under
+//! `docs/screenshots/` with `UPSIGNON_UPDATE_SCREENSHOTS=1` (to refresh the
+//! docs' pictures): a plain test run leaves the work tree as it was.
 
 mod common;
 
@@ -93,7 +95,11 @@ impl Console<'_> {
 }
 
 fn screenshots_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/screenshots")
+    let workspace = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    match std::env::var("UPSIGNON_UPDATE_SCREENSHOTS").as_deref() {
+        Ok("1") => workspace.join("docs/screenshots"),
+        _ => workspace.join("target/screenshots"),
+    }
 }
 
 fn console_in_a_browser(backend: Backend) {

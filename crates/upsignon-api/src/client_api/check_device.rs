@@ -5,7 +5,7 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
-use upsignon_domain::enrolment::check_code;
+use upsignon_domain::enrolment::{CODE_MAX_ATTEMPTS, CodeRefusal, check_code};
 use upsignon_domain::{DeviceStatus, TenantPolicy};
 use upsignon_store::queries::devices;
 
@@ -63,10 +63,14 @@ pub(crate) async fn handle(
                 .as_str(),
         );
         let matches = constant_time_eq(given.as_bytes(), stored.code_hash.as_bytes());
+        // Counted before it is judged, in one conditional update: requests
+        // sent at once get no more attempts than one after another.
+        if !devices::claim_code_attempt(&mut conn, &device.id, CODE_MAX_ATTEMPTS)? {
+            return Err(ApiError::forbidden(CodeRefusal::TooManyAttempts.code()));
+        }
         if let Err(refusal) =
             check_code(stored.expires_at, stored.failed_attempts, now_ms(), matches)
         {
-            devices::count_failed_code(&mut conn, &device.id)?;
             return Err(ApiError::forbidden(refusal.code()));
         }
         drop(conn);
@@ -76,10 +80,24 @@ pub(crate) async fn handle(
         } else {
             DeviceStatus::Authorized
         };
-        store.transaction(|conn| {
+        // Only from the status read above: a device revoked while this check
+        // was in flight stays revoked.
+        let moved = store.transaction(|conn| {
             devices::delete_code(conn, &device.id)?;
-            devices::set_status(conn, &device.id, next.as_str(), now_ms())
+            devices::advance_status(conn, &device.id, &device.status, next.as_str(), now_ms())
         })?;
+        if !moved {
+            // Revoked meanwhile, or a concurrent check with the same code
+            // got there first: answer what the device is now.
+            let mut conn = store.connection()?;
+            let now = find(&mut conn, &slug, &request.device)?.device.status;
+            return match DeviceStatus::parse(&now) {
+                Some(status @ (DeviceStatus::Authorized | DeviceStatus::PendingAdminApproval)) => {
+                    Ok(json!({ "authorizationStatus": status.as_str() }))
+                }
+                _ => Err(ApiError::forbidden("revoked")),
+            };
+        }
         Ok(json!({ "authorizationStatus": next.as_str() }))
     })
     .await?;

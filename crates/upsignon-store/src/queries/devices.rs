@@ -89,6 +89,29 @@ pub fn set_status(
     Ok(())
 }
 
+/// Moves the device from status `from` to `to`; false when it is no longer
+/// in `from` (revoked, or moved on by a concurrent request, meanwhile).
+pub fn advance_status(
+    conn: &mut AnyConnection,
+    device_id: &str,
+    from: &str,
+    to: &str,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let authorized = (to == "AUTHORIZED").then_some(now);
+    let changed = diesel::update(
+        devices::table
+            .filter(devices::id.eq(device_id))
+            .filter(devices::status.eq(from)),
+    )
+    .set((
+        devices::status.eq(to),
+        devices::authorized_at.eq(authorized),
+    ))
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
 /// Replaces the device's pending code (one per device).
 pub fn put_code(conn: &mut AnyConnection, row: &DeviceCodeRow) -> Result<(), StoreError> {
     delete_code(conn, &row.device_id)?;
@@ -109,11 +132,22 @@ pub fn code(
         .optional()?)
 }
 
-pub fn count_failed_code(conn: &mut AnyConnection, device_id: &str) -> Result<(), StoreError> {
-    diesel::update(device_codes::table.filter(device_codes::device_id.eq(device_id)))
-        .set(device_codes::failed_attempts.eq(device_codes::failed_attempts + 1))
-        .execute(conn)?;
-    Ok(())
+/// Counts an attempt at the device's code before it is judged: false when
+/// `max_attempts` are used up (or there is no code). One conditional update,
+/// so a burst of guesses gets no more attempts than one after another.
+pub fn claim_code_attempt(
+    conn: &mut AnyConnection,
+    device_id: &str,
+    max_attempts: i32,
+) -> Result<bool, StoreError> {
+    let counted = diesel::update(
+        device_codes::table
+            .filter(device_codes::device_id.eq(device_id))
+            .filter(device_codes::failed_attempts.lt(max_attempts)),
+    )
+    .set(device_codes::failed_attempts.eq(device_codes::failed_attempts + 1))
+    .execute(conn)?;
+    Ok(counted == 1)
 }
 
 pub fn delete_code(conn: &mut AnyConnection, device_id: &str) -> Result<(), StoreError> {
