@@ -73,22 +73,6 @@ pub fn find(conn: &mut AnyConnection, device_id: &str) -> Result<Option<DeviceRo
         .optional()?)
 }
 
-pub fn set_status(
-    conn: &mut AnyConnection,
-    device_id: &str,
-    status: &str,
-    now: i64,
-) -> Result<(), StoreError> {
-    let authorized = (status == "AUTHORIZED").then_some(now);
-    diesel::update(devices::table.filter(devices::id.eq(device_id)))
-        .set((
-            devices::status.eq(status),
-            devices::authorized_at.eq(authorized),
-        ))
-        .execute(conn)?;
-    Ok(())
-}
-
 /// Moves the device from status `from` to `to`; false when it is no longer
 /// in `from` (revoked, or moved on by a concurrent request, meanwhile).
 pub fn advance_status(
@@ -319,15 +303,5 @@ pub fn authorize_if_status(
     from: &str,
     now: i64,
 ) -> Result<bool, StoreError> {
-    let changed = diesel::update(
-        devices::table
-            .filter(devices::id.eq(device_id))
-            .filter(devices::status.eq(from)),
-    )
-    .set((
-        devices::status.eq("AUTHORIZED"),
-        devices::authorized_at.eq(Some(now)),
-    ))
-    .execute(conn)?;
-    Ok(changed == 1)
+    advance_status(conn, device_id, from, "AUTHORIZED", now)
 }
