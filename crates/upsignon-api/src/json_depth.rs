@@ -97,8 +97,7 @@ pub(crate) fn nesting_exceeds(json: &[u8], max_depth: usize) -> bool {
 /// tab, line feed and carriage return, escaped (`\u0000`) or raw (which
 /// the parser would refuse anyway), or DEL.
 pub(crate) fn has_control_character(json: &[u8]) -> bool {
-    let allowed = |c: u32| matches!(c, 0x09 | 0x0a | 0x0d);
-    let forbidden = |c: u32| (c < 0x20 && !allowed(c)) || c == 0x7f;
+    let forbidden = upsignon_domain::text::is_forbidden_control;
     let mut i = 0;
     while i < json.len() {
         let byte = json[i];

@@ -36,6 +36,9 @@ pub enum ConsoleError {
     /// A form with missing or unreadable fields.
     #[error("unreadable form: {0}")]
     BadForm(String),
+    /// A form field holding a control character (NUL, ESC, DEL...).
+    #[error("a form field holds a control character")]
+    ControlCharacter,
     #[error("the database is unreachable")]
     Unavailable,
     #[error("internal error: {0}")]
@@ -58,7 +61,7 @@ impl ResponseError for ConsoleError {
             Self::NotSignedIn | Self::NeedsTotp => StatusCode::SEE_OTHER,
             Self::Forbidden | Self::Csrf => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
-            Self::BadForm(_) => StatusCode::BAD_REQUEST,
+            Self::BadForm(_) | Self::ControlCharacter => StatusCode::BAD_REQUEST,
             Self::Conflict => StatusCode::CONFLICT,
             Self::TooMany { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -91,6 +94,10 @@ impl ResponseError for ConsoleError {
             Self::BadForm(_) => (
                 "Form incomplete",
                 "The form arrived with missing or unreadable fields. Reload the page, fill it in and send it again.".to_string(),
+            ),
+            Self::ControlCharacter => (
+                "Form refused",
+                "A field holds a control character (such as a NUL byte or an escape), which no field may hold, and nothing was saved. Go back, remove it (retyping the value is the surest way) and send the form again.".to_string(),
             ),
             Self::Unavailable => (
                 "Database unreachable",

@@ -1,5 +1,5 @@
 //! Refuses console forms whose text holds a control character (400, the
-//! "Form incomplete" page) before any page reads them: no console field is
+//! "Form refused" page, which says why) before any page reads them: no console field is
 //! meant to hold one, and NUL cannot be stored by PostgreSQL at all. Tab,
 //! line feed and carriage return pass.
 
@@ -27,8 +27,7 @@ pub(crate) async fn refuse_control_characters(
         Err(error) => return refused(req, ConsoleError::BadForm(error.to_string())),
     };
     if has_control_character(&body) {
-        let error = ConsoleError::BadForm("a field holds a control character".to_string());
-        return refused(req, error);
+        return refused(req, ConsoleError::ControlCharacter);
     }
     req.set_payload(body.into());
     Ok(next.call(req).await?.map_into_left_body())
@@ -38,7 +37,7 @@ pub(crate) async fn refuse_control_characters(
 /// control character, percent-encoded or raw, other than tab, line feed
 /// and carriage return.
 pub(crate) fn has_control_character(body: &[u8]) -> bool {
-    let forbidden = |c: u8| (c < 0x20 && !matches!(c, 0x09 | 0x0a | 0x0d)) || c == 0x7f;
+    let forbidden = |c: u8| upsignon_domain::text::is_forbidden_control(u32::from(c));
     let mut i = 0;
     while i < body.len() {
         if body[i] == b'%' {

@@ -11,6 +11,7 @@ pub mod enrolment;
 pub mod policy;
 pub mod stats;
 mod tenant;
+pub mod text;
 mod vault;
 
 pub use access::AccessLevel;

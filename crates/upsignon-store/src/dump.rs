@@ -1,7 +1,7 @@
 //! Reading every application table as rows of JSON values, and writing such
 //! rows back, the same way on SQLite and PostgreSQL: the base of portable
 //! backups. Rows are read in one pass per table (SQLite by rowid, PostgreSQL
-//! through a cursor), so time is linear in rows and memory holds one page.
+//! streamed by COPY), so time is linear in rows and memory holds one page.
 //! Values travel as JSON (text, integers, booleans, null) and are written
 //! back as bound parameters of the target column's type, never as SQL text
 //! built from data: every value the database holds comes back byte for byte.
@@ -14,9 +14,6 @@ use crate::{AnyConnection, Backend, StoreError, introspect};
 
 /// Tables that describe this database's own history, never copied.
 const LEDGERS: [&str; 2] = ["upsignon_schema_ledger", "upsignon_release_ledger"];
-
-/// The PostgreSQL cursor a [`TableReader`] reads through.
-const CURSOR: &str = "upsignon_dump_rows";
 
 #[derive(QueryableByName)]
 struct Line {
@@ -92,50 +89,29 @@ pub fn column_kinds(
         .collect())
 }
 
-/// Reads one table's rows in pages, each row a JSON array (as text) in
-/// column order. Each page continues where the last one stopped (SQLite:
-/// the next rowids; PostgreSQL: the next rows of one cursor), so a table
-/// costs one pass whatever its size. Use it inside one snapshot
-/// ([`crate::Store::snapshot`]) and call [`TableReader::close`] when done.
-pub struct TableReader {
+/// SQLite: one table's rows in pages, each row a JSON array (as text) in
+/// column order; each page continues after the last rowid read, so a
+/// table costs one pass whatever its size.
+struct TableReader {
     table: String,
     row: String,
-    /// SQLite: the last rowid read.
     after: i64,
-    open: bool,
     done: bool,
 }
 
 impl TableReader {
-    pub fn open(
-        conn: &mut AnyConnection,
-        table: &str,
-        columns: &[String],
-    ) -> Result<Self, StoreError> {
+    fn open(table: &str, columns: &[String]) -> Self {
         let list: Vec<String> = columns.iter().map(|c| quote(c)).collect();
-        let list = list.join(", ");
-        let mut reader = TableReader {
+        TableReader {
             table: quote(table),
-            row: match conn.backend() {
-                Backend::Sqlite => format!("json_array({list})"),
-                Backend::Postgres => format!("json_build_array({list})::text"),
-            },
+            row: format!("json_array({})", list.join(", ")),
             after: i64::MIN,
-            open: false,
             done: false,
-        };
-        if conn.backend() == Backend::Postgres {
-            conn.batch_execute(&format!(
-                "DECLARE {CURSOR} NO SCROLL CURSOR FOR SELECT {} AS line FROM {}",
-                reader.row, reader.table
-            ))?;
-            reader.open = true;
         }
-        Ok(reader)
     }
 
     /// Up to `limit` more rows; fewer (or none) at the end of the table.
-    pub fn next_page(
+    fn next_page(
         &mut self,
         conn: &mut AnyConnection,
         limit: u64,
@@ -144,38 +120,90 @@ impl TableReader {
             return Ok(Vec::new());
         }
         let limit = limit.max(1);
-        let lines = match conn.backend() {
-            Backend::Sqlite => {
-                let sql = format!(
-                    "SELECT {} AS line, rowid AS k FROM {} WHERE rowid > {} ORDER BY rowid LIMIT {limit}",
-                    self.row, self.table, self.after
-                );
-                let rows = diesel::sql_query(sql).load::<KeyedLine>(conn)?;
-                if let Some(last) = rows.last() {
-                    self.after = last.k;
-                }
-                rows.into_iter().map(|r| r.line).collect::<Vec<_>>()
-            }
-            Backend::Postgres => diesel::sql_query(format!("FETCH FORWARD {limit} FROM {CURSOR}"))
-                .load::<Line>(conn)?
-                .into_iter()
-                .map(|l| l.line)
-                .collect(),
-        };
-        if (lines.len() as u64) < limit {
+        let sql = format!(
+            "SELECT {} AS line, rowid AS k FROM {} WHERE rowid > {} ORDER BY rowid LIMIT {limit}",
+            self.row, self.table, self.after
+        );
+        let rows = diesel::sql_query(sql).load::<KeyedLine>(conn)?;
+        if let Some(last) = rows.last() {
+            self.after = last.k;
+        }
+        if (rows.len() as u64) < limit {
             self.done = true;
         }
-        Ok(lines)
+        Ok(rows.into_iter().map(|r| r.line).collect())
     }
+}
 
-    /// Releases the cursor (PostgreSQL), so the next table can open its own.
-    pub fn close(mut self, conn: &mut AnyConnection) -> Result<(), StoreError> {
-        if self.open {
-            self.open = false;
-            conn.batch_execute(&format!("CLOSE {CURSOR}"))?;
+/// At most this many rows in a page of SQLite rows...
+const PAGE_ROWS: u64 = 10_000;
+/// ...and about this many bytes: a page of 5 MB vaults holds one row.
+const PAGE_BYTES: usize = 4 << 20;
+
+/// Calls `each` with every row of `table` as a JSON array (text) of
+/// `columns`, in one pass; returns the number of rows. PostgreSQL streams
+/// the table with COPY (and checks the count against the snapshot's);
+/// SQLite reads pages sized by their rows' bytes, so memory holds one page
+/// whatever the row size. Use it inside one snapshot
+/// ([`crate::Store::snapshot`]).
+pub fn each_row<E: From<StoreError>>(
+    conn: &mut AnyConnection,
+    table: &str,
+    columns: &[(String, ColumnKind)],
+    each: &mut dyn FnMut(&str) -> Result<(), E>,
+) -> Result<u64, E> {
+    match conn {
+        AnyConnection::Postgresql(pg) => {
+            let expected = count_rows(pg, table)?;
+            let rows = crate::copy_rows::each_row(pg, table, columns, each)?;
+            // COPY leaves its closing status unread: reading it lets the
+            // next statement start, and a stream cut short shows in the count.
+            pg.batch_execute("SELECT 1").map_err(StoreError::from)?;
+            if rows != expected {
+                return Err(
+                    StoreError::from(diesel::result::Error::DeserializationError(
+                        format!("table {table}: COPY gave {rows} rows of {expected}").into(),
+                    ))
+                    .into(),
+                );
+            }
+            Ok(rows)
         }
-        Ok(())
+        AnyConnection::Sqlite(_) => {
+            let names: Vec<String> = columns.iter().map(|(c, _)| c.clone()).collect();
+            let mut reader = TableReader::open(table, &names);
+            // The first page holds one row, and a page holds at most twice the
+            // rows of the one before and about PAGE_BYTES of the largest row
+            // seen so far: many large rows are never held together unless the
+            // table's rows were small all along.
+            let (mut limit, mut largest, mut rows) = (1, 1, 0);
+            loop {
+                let page = reader.next_page(conn, limit)?;
+                if page.is_empty() {
+                    break;
+                }
+                for line in &page {
+                    largest = largest.max(line.len());
+                    each(line)?;
+                }
+                rows += page.len() as u64;
+                limit = ((PAGE_BYTES / largest) as u64)
+                    .min(limit * 2)
+                    .clamp(1, PAGE_ROWS);
+            }
+            Ok(rows)
+        }
     }
+}
+
+fn count_rows(conn: &mut diesel::PgConnection, table: &str) -> Result<u64, StoreError> {
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let sql = format!("SELECT count(*) AS n FROM {}", quote(table));
+    Ok(diesel::sql_query(sql).get_result::<Count>(conn)?.n as u64)
 }
 
 /// One value of a row, typed for binding.
@@ -562,6 +590,6 @@ pub fn has_rows(conn: &mut AnyConnection) -> Result<bool, StoreError> {
     Ok(false)
 }
 
-fn quote(identifier: &str) -> String {
+pub(crate) fn quote(identifier: &str) -> String {
     format!("\"{}\"", identifier.replace('"', "\"\""))
 }

@@ -7,6 +7,7 @@
 
 mod backend;
 mod connection;
+mod copy_rows;
 pub mod dump;
 mod error;
 pub mod introspect;

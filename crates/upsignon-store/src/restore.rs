@@ -28,20 +28,31 @@ impl Store {
             .collect())
     }
 
-    /// Empties the database for a restore onto an older schema: on
-    /// PostgreSQL the current schema is dropped with every table in it and
-    /// made again, empty. SQLite databases are replaced as files instead,
-    /// so this refuses them.
-    pub fn drop_all_tables(&self) -> Result<(), StoreError> {
+    /// PostgreSQL, for a restore onto an older schema: in one transaction,
+    /// drops the current schema with every table in it, makes it again,
+    /// applies this store's migrations and runs `fill`. An error or a crash
+    /// at any point leaves the database as it was. SQLite databases are
+    /// replaced as files instead, so this refuses them.
+    pub fn rebuild_then<T, E: From<StoreError>>(
+        &self,
+        server_version: &str,
+        fill: impl FnOnce(&mut crate::AnyConnection) -> Result<T, E>,
+    ) -> Result<T, E> {
         if self.backend() == Backend::Sqlite {
             return Err(StoreError::Dump(
                 "an SQLite database is replaced as a file, not emptied".to_string(),
-            ));
+            )
+            .into());
         }
-        Ok(self.connection()?.batch_execute(
-            "DO $$ DECLARE s text := current_schema(); BEGIN \
-             EXECUTE format('DROP SCHEMA %I CASCADE', s); EXECUTE format('CREATE SCHEMA %I', s); END $$;",
-        )?)
+        Store::transaction_on(&mut *self.connection()?, |conn| {
+            conn.batch_execute(
+                "DO $$ DECLARE s text := current_schema(); BEGIN \
+                 EXECUTE format('DROP SCHEMA %I CASCADE', s); EXECUTE format('CREATE SCHEMA %I', s); END $$;",
+            )
+            .map_err(StoreError::from)?;
+            crate::migrations::apply_pending(conn, self.migrations(), server_version)?;
+            fill(conn)
+        })
     }
 
     /// SQLite: writes the WAL back and switches the database file to a

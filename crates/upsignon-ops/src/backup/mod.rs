@@ -12,6 +12,7 @@ mod format;
 mod key;
 pub mod leftovers;
 mod list;
+mod pipe;
 mod read;
 mod replace;
 mod restore;

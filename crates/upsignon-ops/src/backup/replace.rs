@@ -3,7 +3,8 @@
 //! with the schema of the release it goes back to. SQLite: the database is
 //! built in a new file beside the old one and renamed over it, so a crash
 //! leaves the old or the new database, never a mix. PostgreSQL: the schema
-//! is emptied, then rebuilt and filled (the fill in one transaction).
+//! is dropped, built again and filled in one transaction, so a crash leaves
+//! the old database whole.
 
 use std::fs::{self, File};
 use std::path::Path;
@@ -11,8 +12,8 @@ use std::path::Path;
 use upsignon_config::{Config, DatabaseUrl};
 use upsignon_store::{Migration, Store};
 
-use super::error::io;
-use super::restore::{IfNotEmpty, RestoreReport, restore_into_store};
+use super::error::{io, store_error};
+use super::restore::{IfNotEmpty, RestoreReport, load_file, place_secrets_key, restore_into_store};
 use super::{BackupError, Keys};
 
 /// Replaces the database of `config` with `file`, on the schema that
@@ -38,8 +39,25 @@ pub fn replace_database(
                     server: header.server_version,
                 });
             }
-            store.drop_all_tables()?;
-            restore_into_store(&store, file, &keys, IfNotEmpty::Refuse)
+            // One transaction: the schema dropped, built again and filled,
+            // so a crash or an error leaves the database as it was.
+            let started = std::time::Instant::now();
+            let rows = store
+                .rebuild_then(upsignon_api::SERVER_VERSION, |conn| {
+                    load_file(conn, file, &keys, &mut |_| {})
+                })
+                .map_err(|e| match e {
+                    BackupError::Store(e) => store_error(e, "the database"),
+                    other => other,
+                })?;
+            let secrets_key = place_secrets_key(&keys, &header);
+            Ok(RestoreReport {
+                header,
+                rows,
+                safety_backup: None,
+                secrets_key,
+                elapsed: started.elapsed(),
+            })
         }
     }
 }

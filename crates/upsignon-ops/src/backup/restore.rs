@@ -129,23 +129,7 @@ fn restore_into_store_with_progress(
         }
     }
     let rows = store
-        .transaction_with(|conn| {
-            let tables = dump::tables_in_creation_order(conn)?;
-            dump::delete_all(conn, &tables)?;
-            dump::with_indexes_built_after(conn, &tables, |conn| {
-                let mut loader = Loader::default();
-                let (_, rows) = scan(file, &keys.backup, &mut |item| {
-                    if loader.take(conn, item)? {
-                        progress(Progress {
-                            table: &loader.table,
-                            rows: loader.rows,
-                        });
-                    }
-                    Ok(())
-                })?;
-                Ok::<_, BackupError>(rows)
-            })
-        })
+        .transaction_with(|conn| load_file(conn, file, keys, progress))
         .map_err(|e| match e {
             BackupError::Store(e) => store_error(e, "the database"),
             other => other,
@@ -160,10 +144,36 @@ fn restore_into_store_with_progress(
     })
 }
 
+/// Inside the caller's transaction: empties every table, then fills them
+/// from `file`, read once, with indexes built after the load (PostgreSQL).
+/// Returns the rows written.
+pub(crate) fn load_file(
+    conn: &mut AnyConnection,
+    file: &Path,
+    keys: &Keys,
+    progress: &mut dyn FnMut(Progress<'_>),
+) -> Result<u64, BackupError> {
+    let tables = dump::tables_in_creation_order(conn)?;
+    dump::delete_all(conn, &tables)?;
+    dump::with_indexes_built_after(conn, &tables, |conn| {
+        let mut loader = Loader::default();
+        let (_, rows) = scan(file, &keys.backup, &mut |item| {
+            if loader.take(conn, item)? {
+                progress(Progress {
+                    table: &loader.table,
+                    rows: loader.rows,
+                });
+            }
+            Ok(())
+        })?;
+        Ok::<_, BackupError>(rows)
+    })
+}
+
 /// Puts the backup's secrets key in `secrets_key_file` once the data is in;
 /// says what happened. A failure here does not undo the restore (the data
 /// is committed): the note says how to finish by hand.
-fn place_secrets_key(keys: &Keys, header: &Header) -> Option<String> {
+pub(crate) fn place_secrets_key(keys: &Keys, header: &Header) -> Option<String> {
     let (Some(path), Some(text)) = (&keys.secrets, &header.secrets_key) else {
         return None;
     };

@@ -1,9 +1,9 @@
-//! Writing a backup: one read snapshot, every table in one pass and in
-//! pages sized by their rows' bytes (memory holds one page, whatever the
-//! database or row size), JSON lines -> gzip -> age -> a temporary file with
-//! a unique name (created exclusively, mode 0600, locked while written) that
-//! is fsynced and renamed to its final name only when complete, and never
-//! over an existing file.
+//! Writing a backup: one read snapshot, every table in one pass
+//! ([`dump::each_row`]: memory holds one page whatever the database or row
+//! size), JSON lines -> (a second thread) gzip -> age -> a temporary file
+//! with a unique name (created exclusively, mode 0600, locked while
+//! written) that is fsynced and renamed to its final name only when
+//! complete, and never over an existing file.
 
 use std::fmt;
 use std::fs::{self, File};
@@ -19,12 +19,11 @@ use upsignon_store::{Store, dump};
 
 use super::error::io;
 use super::format::{EXTENSION, FORMAT_NAME, FORMAT_VERSION, Header, Record};
+use super::pipe::Pipe;
 use super::{BackupError, Keys, leftovers, load_identity};
 
-/// At most this many rows in a page...
-const PAGE_ROWS: u64 = 10_000;
-/// ...and about this many bytes: a page of 5 MB vaults holds one row.
-const PAGE_BYTES: usize = 4 << 20;
+/// Progress is reported after every this many rows of a table.
+const PROGRESS_ROWS: u64 = 10_000;
 /// Tries for a free name when two backups start in the same second.
 const NAME_TRIES: u32 = 100;
 
@@ -187,10 +186,20 @@ fn write_encrypted(
     let encrypted = encryptor
         .wrap_output(BufWriter::with_capacity(1 << 16, file))
         .map_err(io("write", partial))?;
-    // Lines reach the compressor in large writes: flate2 prepares its output
-    // buffer on every write call, which cost a fifth of the time with one
-    // write per line.
-    let mut out = BufWriter::with_capacity(1 << 16, GzEncoder::new(encrypted, Compression::fast()));
+    // gzip and age run on a second thread while this one reads the
+    // database; lines reach the compressor in large writes (flate2 prepares
+    // its output buffer on every write call, which cost a fifth of the time
+    // with one write per line).
+    let mut out = Pipe::spawn(
+        GzEncoder::new(encrypted, Compression::fast()),
+        |compressed| {
+            let encrypted = compressed.finish()?;
+            let buffered = encrypted.finish()?;
+            let file = buffered.into_inner().map_err(|e| e.into_error())?;
+            file.sync_all()
+        },
+    )
+    .map_err(io("write", partial))?;
     let counts = store.snapshot(|conn| {
         let schema = upsignon_store::migrations::applied_head(conn)?;
         let header = Header {
@@ -221,15 +230,7 @@ fn write_encrypted(
         write_line(&mut out, &end, partial)?;
         Ok::<_, BackupError>((tables.len() as u64, total))
     })?;
-    let compressed = out
-        .into_inner()
-        .map_err(|e| io("write", partial)(e.into_error()))?;
-    let encrypted = compressed.finish().map_err(io("write", partial))?;
-    let buffered = encrypted.finish().map_err(io("write", partial))?;
-    let file = buffered
-        .into_inner()
-        .map_err(|e| io("write", partial)(e.into_error()))?;
-    file.sync_all().map_err(io("sync", partial))?;
+    out.finish().map_err(io("write", partial))?;
     Ok(counts)
 }
 
@@ -240,47 +241,30 @@ fn write_table(
     partial: &Path,
     progress: &mut dyn FnMut(u64),
 ) -> Result<u64, BackupError> {
-    let columns: Vec<String> = dump::column_kinds(conn, table)?
-        .into_iter()
-        .map(|(name, _)| name)
-        .collect();
+    let columns = dump::column_kinds(conn, table)?;
     write_line(
         out,
         &Record::Table {
             name: table.to_string(),
-            columns: columns.clone(),
+            columns: columns.iter().map(|(name, _)| name.clone()).collect(),
         },
         partial,
     )?;
     let mut hasher = Sha256::new();
     let mut rows = 0;
-    let mut reader = dump::TableReader::open(conn, table, &columns)?;
-    // The first page holds one row, and a page holds at most twice the rows
-    // of the one before and about PAGE_BYTES of the largest row seen so far
-    // in this table: many large rows are never held together unless the
-    // table's rows were small all along.
-    let mut limit = 1;
-    let mut largest = 1;
-    loop {
-        let page = reader.next_page(conn, limit)?;
-        if page.is_empty() {
-            break;
+    dump::each_row(conn, table, &columns, &mut |line| {
+        hasher.update(line.as_bytes());
+        hasher.update(b"\n");
+        out.write_all(line.as_bytes())
+            .and_then(|()| out.write_all(b"\n"))
+            .map_err(io("write", partial))?;
+        rows += 1;
+        if rows % PROGRESS_ROWS == 0 {
+            progress(rows);
         }
-        for line in &page {
-            largest = largest.max(line.len());
-            hasher.update(line.as_bytes());
-            hasher.update(b"\n");
-            out.write_all(line.as_bytes())
-                .and_then(|()| out.write_all(b"\n"))
-                .map_err(io("write", partial))?;
-        }
-        rows += page.len() as u64;
-        progress(rows);
-        limit = ((PAGE_BYTES / largest) as u64)
-            .min(limit * 2)
-            .clamp(1, PAGE_ROWS);
-    }
-    reader.close(conn)?;
+        Ok::<_, BackupError>(())
+    })?;
+    progress(rows);
     write_line(
         out,
         &Record::TableEnd {
