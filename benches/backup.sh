@@ -26,17 +26,7 @@ cleanup() {
 trap cleanup EXIT
 vaults=$((size_mb * 16))   # 64 KiB each
 
-# Runs a command; prints "SECONDS MAX_RSS_MB".
-measure() {
-  python3 - "$@" <<'PY'
-import resource, subprocess, sys, time
-start = time.monotonic()
-subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)
-elapsed = time.monotonic() - start
-rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-print(f"{elapsed:.2f} {rss_mb:.0f}")
-PY
-}
+. benches/lib/measure.sh
 
 config_for() { # config_for NAME DATABASE_URL
   cat >"$work/$1.toml" <<TOML

@@ -35,17 +35,7 @@ cleanup() {
 trap cleanup EXIT
 "$exe" backup keygen "$work/backup.key" >/dev/null
 
-# Runs a command; prints "SECONDS MAX_RSS_MB".
-measure() {
-  python3 - "$@" <<'PY'
-import resource, subprocess, sys, time
-start = time.monotonic()
-subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)
-elapsed = time.monotonic() - start
-rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-print(f"{elapsed:.2f} {rss_mb:.0f}")
-PY
-}
+. benches/lib/measure.sh
 
 # site NAME: a config and an empty, migrated database; sets $url and $cfg.
 site() {

@@ -10,6 +10,7 @@ mod paths;
 mod secret;
 mod settings;
 mod suggest;
+pub mod url_password;
 
 pub use database_url::{DatabaseUrl, DatabaseUrlError};
 pub use load::{ConfigError, DEFAULT_CONFIG_PATH, from_toml, load};

@@ -51,7 +51,11 @@ pub struct Console {
     pub mailer: Option<Arc<dyn upsignon_api::Mailer>>,
     pub status: Arc<dyn StatusSource>,
     pub trusted_proxies: Vec<IpAddr>,
+    /// Failed sign-ins per client address.
     pub limiter: limiter::FailureLimiter,
+    /// Failed sign-ins per email (known or not) and client address: a
+    /// stranger who knows an admin's email locks only their own address out.
+    pub account_limiter: limiter::FailureLimiter<(String, IpAddr)>,
 }
 
 impl Console {
@@ -69,6 +73,7 @@ impl Console {
             status,
             trusted_proxies,
             limiter: limiter::FailureLimiter::default(),
+            account_limiter: limiter::FailureLimiter::new(limiter::MAX_FAILURES_PER_ACCOUNT),
         }
     }
 }

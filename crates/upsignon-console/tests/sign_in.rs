@@ -1,7 +1,9 @@
 //! Admin sign-in over real HTTPS, on SQLite and PostgreSQL, without a
-//! browser: the refusals a password form must make (lockout after five
-//! failures, a per-address limit, a form without its token), the headers of
-//! every console answer, and pages that send a stranger to the sign-in page.
+//! browser: the refusals a password form must make (five guesses per email
+//! and address, ten per address, an account lock that takes several
+//! addresses, one answer whether the email is an admin's or not, a form
+//! without its token), the headers of every console answer, and pages that
+//! send a stranger to the sign-in page.
 
 mod common;
 
@@ -12,41 +14,100 @@ use common::{
 use upsignon_store::queries::{admin_sessions, admins, audit};
 use upsignon_testkit::Backend;
 
-async fn five_failures_lock_the_account(backend: Backend) {
-    let site = Site::new(backend);
-    let (secret, _) = enrolled_admin(&site).await;
-    let visitor = Visitor::arrive(&site, "/console/sign-in").await;
-    // A right password with a wrong code is a failure too.
-    assert_eq!(
-        visitor.sign_in(ADMIN_PASSWORD, "123456").await.status(),
-        401
-    );
-    for _ in 0..4 {
-        assert_eq!(visitor.sign_in("wrong password", "").await.status(), 401);
-    }
-    // Locked now: even the right password and code are refused, with a wait.
-    let locked = visitor
-        .sign_in(ADMIN_PASSWORD, &totp_code(&secret, 1))
-        .await;
-    assert_eq!(locked.status(), 429);
-    let wait: u64 = locked.headers()["retry-after"]
-        .to_str()
-        .unwrap()
-        .parse()
+/// One sign-in from `address` (through the trusted proxy): the sign-in
+/// page for its cookie and token, then the form. Status and page, the
+/// page without its form token.
+async fn sign_in_from(
+    site: &Site,
+    address: &str,
+    email: &str,
+    password: &str,
+    code: &str,
+) -> (u16, String) {
+    let url = site.url("/console/sign-in");
+    let page = site
+        .http
+        .get(&url)
+        .header("X-Forwarded-For", address)
+        .send()
+        .await
         .unwrap();
-    assert!((14 * 60..=15 * 60).contains(&wait), "{wait}");
-    assert!(locked.text().await.unwrap().contains("locked"));
+    let cookies = set_cookies(&page);
+    let csrf = hidden_csrf(&page.text().await.unwrap());
+    let answer = site
+        .http
+        .post(&url)
+        .header("X-Forwarded-For", address)
+        .header("Cookie", cookies)
+        .header("Content-Type", FORM)
+        .body(form_body(&[
+            ("csrf", &csrf),
+            ("email", email),
+            ("password", password),
+            ("code", code),
+        ]))
+        .send()
+        .await
+        .unwrap();
+    let status = answer.status().as_u16();
+    let html = answer.text().await.unwrap();
+    let html = match html.contains("name=\"csrf\"") {
+        true => html.replace(&hidden_csrf(&html), ""),
+        false => html,
+    };
+    (status, html)
+}
+
+const STRANGER: &str = "203.0.113.7";
+const ADMIN_ADDRESS: &str = "198.51.100.2";
+
+fn audited(site: &Site, action: &str) -> usize {
+    let mut conn = site.store().connection().unwrap();
+    audit::search(&mut conn, &Default::default(), 100)
+        .unwrap()
+        .iter()
+        .filter(|e| e.action == action)
+        .count()
+}
+
+async fn a_stranger_runs_out_of_guesses_and_the_admin_still_signs_in(backend: Backend) {
+    let site = Site::behind_proxy(backend);
+    let (secret, _) = enrolled_admin(&site).await;
+    // A right password with a wrong code is a failure too.
+    let (status, page) = sign_in_from(&site, STRANGER, ADMIN, ADMIN_PASSWORD, "123456").await;
+    assert_eq!(status, 401);
+    assert!(page.contains("Wrong email, password or code"), "{page}");
+    for _ in 0..4 {
+        let (status, _) = sign_in_from(&site, STRANGER, ADMIN, "wrong password", "").await;
+        assert_eq!(status, 401);
+    }
+    // That address is out of guesses at this email, even with the right
+    // password and code, and is told nothing more.
+    let code = totp_code(&secret, 1);
+    let (status, refused) = sign_in_from(&site, STRANGER, ADMIN, ADMIN_PASSWORD, &code).await;
+    assert_eq!((status, refused), (401, page));
+    // The admin, from their own address, is not locked out.
+    let (status, _) = sign_in_from(&site, ADMIN_ADDRESS, ADMIN, ADMIN_PASSWORD, &code).await;
+    assert_eq!(status, 303, "the admin was locked out by a stranger");
     let mut conn = site.store().connection().unwrap();
     let admin = admins::find_by_email(&mut conn, ADMIN).unwrap().unwrap();
-    assert!(admin.locked_until.is_some());
-    let log = audit::search(&mut conn, &Default::default(), 50).unwrap();
-    assert_eq!(
-        log.iter()
-            .filter(|e| e.action == "admin.sign_in_failed")
-            .count(),
-        4
-    );
-    assert!(log.iter().any(|e| e.action == "admin.locked_out"));
+    assert_eq!(admin.locked_until, None);
+    assert_eq!(audited(&site, "admin.sign_in_failed"), 5);
+    assert_eq!(audited(&site, "admin.locked_out"), 0);
+}
+
+async fn a_locked_account_and_an_unknown_email_get_the_same_answers(backend: Backend) {
+    let site = Site::behind_proxy(backend);
+    enrolled_admin(&site).await;
+    let mut admin_answers = Vec::new();
+    let mut nobody_answers = Vec::new();
+    for _ in 0..7 {
+        admin_answers.push(sign_in_from(&site, "203.0.113.1", ADMIN, "guess", "000000").await);
+        nobody_answers
+            .push(sign_in_from(&site, "203.0.113.2", "nobody@acme.test", "guess", "000000").await);
+    }
+    assert_eq!(admin_answers, nobody_answers);
+    assert!(admin_answers.iter().all(|(status, _)| *status == 401));
 }
 
 async fn an_address_is_limited_whatever_the_account(backend: Backend) {
@@ -225,22 +286,33 @@ async fn strangers_are_sent_to_sign_in_and_headers_are_strict(backend: Backend) 
 /// `n` sign-ins with the same email and wrong passwords, released at the
 /// same instant from one address (each from its own connection, with its
 /// own form token); the statuses.
-fn burst_of_sign_ins(site: &Site, n: usize, email: impl Fn(usize) -> String + Sync) -> Vec<u16> {
+fn burst_of_sign_ins(
+    site: &Site,
+    n: usize,
+    email: impl Fn(usize) -> String + Sync,
+    address: impl Fn(usize) -> String + Sync,
+) -> Vec<u16> {
     let url = site.url("/console/sign-in");
     site.app.burst(
         n,
-        |_, http| {
-            let url = url.clone();
+        |i, http| {
+            let (url, address) = (url.clone(), address(i));
             async move {
-                let page = http.get(&url).send().await.unwrap();
+                let page = http
+                    .get(&url)
+                    .header("X-Forwarded-For", address)
+                    .send()
+                    .await
+                    .unwrap();
                 let cookies = set_cookies(&page);
                 (cookies, hidden_csrf(&page.text().await.unwrap()))
             }
         },
         |i, http, (cookies, csrf)| {
-            let (url, email) = (url.clone(), email(i));
+            let (url, email, address) = (url.clone(), email(i), address(i));
             async move {
                 http.post(&url)
+                    .header("X-Forwarded-For", address)
                     .header("Cookie", cookies)
                     .header("Content-Type", FORM)
                     .body(form_body(&[
@@ -259,34 +331,58 @@ fn burst_of_sign_ins(site: &Site, n: usize, email: impl Fn(usize) -> String + Sy
     )
 }
 
-async fn a_burst_of_wrong_sign_ins_gets_five_guesses_and_locks(backend: Backend) {
-    let site = Site::new(backend);
+async fn a_burst_at_one_admin_from_one_address_gets_five_guesses(backend: Backend) {
+    let site = Site::behind_proxy(backend);
     enrolled_admin(&site).await;
-    let statuses = burst_of_sign_ins(&site, 12, |_| ADMIN.to_string());
+    // Twelve at once: ten pass the address limit (the other two get 429),
+    // five of those are checked, and all ten get the same refusal.
+    let statuses = burst_of_sign_ins(&site, 12, |_| ADMIN.to_string(), |_| STRANGER.to_string());
+    let count = |status| statuses.iter().filter(|s| **s == status).count();
+    assert_eq!((count(401), count(429)), (10, 2), "{statuses:?}");
+    assert_eq!(audited(&site, "admin.sign_in_failed"), 5);
+    let mut conn = site.store().connection().unwrap();
+    let admin = admins::find_by_email(&mut conn, ADMIN).unwrap().unwrap();
     assert_eq!(
-        statuses.iter().filter(|s| **s == 401).count(),
-        5,
-        "{statuses:?}"
+        admin.locked_until, None,
+        "one address cannot lock an admin out"
     );
-    assert!(
-        statuses.iter().all(|s| *s == 401 || *s == 429),
-        "{statuses:?}"
+}
+
+async fn a_burst_from_several_addresses_locks_the_account_once(backend: Backend) {
+    let site = Site::behind_proxy(backend);
+    let (secret, _) = enrolled_admin(&site).await;
+    // Four addresses, eight guesses each, all at once: five per address
+    // are checked, and the twentieth locks the account.
+    let statuses = burst_of_sign_ins(
+        &site,
+        32,
+        |_| ADMIN.to_string(),
+        |i| format!("203.0.113.{}", 10 + i % 4),
     );
+    assert!(statuses.iter().all(|s| *s == 401), "{statuses:?}");
+    assert_eq!(audited(&site, "admin.sign_in_failed"), 19);
+    assert_eq!(audited(&site, "admin.locked_out"), 1);
     let mut conn = site.store().connection().unwrap();
     let admin = admins::find_by_email(&mut conn, ADMIN).unwrap().unwrap();
     assert!(admin.locked_until.is_some());
-    let log = audit::search(&mut conn, &Default::default(), 50).unwrap();
-    assert_eq!(
-        log.iter()
-            .filter(|e| e.action == "admin.locked_out")
-            .count(),
-        1
+    // Locked now for everyone, with the same answer as any refusal.
+    let code = totp_code(&secret, 1);
+    let (status, page) = sign_in_from(&site, ADMIN_ADDRESS, ADMIN, ADMIN_PASSWORD, &code).await;
+    assert_eq!(status, 401);
+    assert!(
+        page.contains("too many failed sign-ins for this account"),
+        "{page}"
     );
 }
 
 async fn a_burst_from_one_address_gets_ten_guesses(backend: Backend) {
     let site = Site::new(backend);
-    let statuses = burst_of_sign_ins(&site, 14, |i| format!("nobody{i}@acme.test"));
+    let statuses = burst_of_sign_ins(
+        &site,
+        14,
+        |i| format!("nobody{i}@acme.test"),
+        |_| STRANGER.to_string(),
+    );
     assert_eq!(
         statuses.iter().filter(|s| **s == 401).count(),
         10,
@@ -300,8 +396,10 @@ async fn a_burst_from_one_address_gets_ten_guesses(backend: Backend) {
 }
 
 upsignon_testkit::backend_tests!(
-    async five_failures_lock_the_account,
-    a_burst_of_wrong_sign_ins_gets_five_guesses_and_locks,
+    async a_stranger_runs_out_of_guesses_and_the_admin_still_signs_in,
+    a_locked_account_and_an_unknown_email_get_the_same_answers,
+    a_burst_at_one_admin_from_one_address_gets_five_guesses,
+    a_burst_from_several_addresses_locks_the_account_once,
     a_burst_from_one_address_gets_ten_guesses,
     an_address_is_limited_whatever_the_account,
     a_code_and_its_session_work_once,

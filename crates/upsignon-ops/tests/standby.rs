@@ -76,8 +76,17 @@ impl Pair {
     }
 }
 
+/// `count` audit rows in one transaction: a snapshot sees all or none.
 fn seed(store: &Store, first: usize, count: usize) {
-    let mut conn = store.connection().unwrap();
+    store
+        .transaction_with(|conn| {
+            seed_in(conn, first, count);
+            Ok::<_, upsignon_store::StoreError>(())
+        })
+        .unwrap();
+}
+
+fn seed_in(conn: &mut upsignon_store::AnyConnection, first: usize, count: usize) {
     for chunk in (first..first + count).collect::<Vec<_>>().chunks(500) {
         let values: Vec<String> = chunk
             .iter()

@@ -271,7 +271,7 @@ pub fn insert_rows(
     }
     let names: Vec<String> = columns.iter().map(|(c, _)| quote(c)).collect();
     match conn {
-        AnyConnection::Postgresql(pg) => insert_rows_postgres(pg, table, columns, &names, rows),
+        AnyConnection::Postgresql(pg) => insert_columns_postgres(pg, table, columns, &names, rows),
         AnyConnection::Sqlite(sqlite) => insert_rows_sqlite(sqlite, table, columns, &names, rows),
     }
 }
@@ -320,97 +320,104 @@ fn insert_rows_sqlite(
     Ok(())
 }
 
-/// PostgreSQL, from cells: the batch as JSON, then [`insert_json_postgres`].
-fn insert_rows_postgres(
+/// PostgreSQL: one `INSERT ... SELECT * FROM unnest(...)` per batch, each
+/// column bound as one typed array in the binary protocol, so the server
+/// parses no text at all (about twice as fast as one JSON parameter).
+fn insert_columns_postgres(
     conn: &mut diesel::PgConnection,
     table: &str,
     columns: &[(String, ColumnKind)],
     names: &[String],
-    rows: Vec<Vec<Cell>>,
+    cells: Vec<Vec<Cell>>,
 ) -> Result<(), StoreError> {
-    let batch: Vec<serde_json::Value> = rows
-        .into_iter()
-        .map(|row| {
-            serde_json::Value::Array(
-                row.into_iter()
-                    .map(|cell| match cell {
-                        Cell::Null => serde_json::Value::Null,
-                        Cell::Bool(b) => serde_json::Value::Bool(b),
-                        Cell::Integer(i) => serde_json::Value::from(i),
-                        Cell::Text(s) => serde_json::Value::String(s),
-                    })
-                    .collect(),
-            )
-        })
-        .collect();
-    let count = batch.len();
-    let json = serde_json::to_string(&batch).map_err(|e| StoreError::Dump(e.to_string()))?;
-    drop(batch);
-    insert_json_postgres(conn, table, columns, names, json, count)
-}
-
-/// PostgreSQL: the whole batch (a JSON array of rows, each an array in
-/// the order of `columns`) as one bound parameter, unpacked by the server
-/// (`jsonb_array_elements`): one parse and one round trip per batch instead
-/// of thousands of parameters, and never SQL text built from data.
-fn insert_json_postgres(
-    conn: &mut diesel::PgConnection,
-    table: &str,
-    columns: &[(String, ColumnKind)],
-    names: &[String],
-    json: String,
-    rows: usize,
-) -> Result<(), StoreError> {
-    let values: Vec<String> = columns
+    use diesel::sql_types::{Array, Nullable};
+    let rows = cells.len();
+    let mut texts: Vec<Vec<Option<String>>> = Vec::new();
+    let mut integers: Vec<Vec<Option<i64>>> = Vec::new();
+    let mut bools: Vec<Vec<Option<bool>>> = Vec::new();
+    let mut slots = Vec::with_capacity(columns.len());
+    for (_, kind) in columns {
+        slots.push(match kind {
+            ColumnKind::Text => (texts.push(Vec::with_capacity(rows)), texts.len() - 1).1,
+            ColumnKind::Integer => (integers.push(Vec::with_capacity(rows)), integers.len() - 1).1,
+            ColumnKind::Bool => (bools.push(Vec::with_capacity(rows)), bools.len() - 1).1,
+        });
+    }
+    for row in cells {
+        for ((cell, (_, kind)), slot) in row.into_iter().zip(columns).zip(&slots) {
+            match (kind, cell) {
+                (ColumnKind::Text, Cell::Text(t)) => texts[*slot].push(Some(t)),
+                (ColumnKind::Integer, Cell::Integer(n)) => integers[*slot].push(Some(n)),
+                (ColumnKind::Bool, Cell::Bool(b)) => bools[*slot].push(Some(b)),
+                (ColumnKind::Text, Cell::Null) => texts[*slot].push(None),
+                (ColumnKind::Integer, Cell::Null) => integers[*slot].push(None),
+                (ColumnKind::Bool, Cell::Null) => bools[*slot].push(None),
+                (_, other) => {
+                    return Err(StoreError::Dump(format!(
+                        "a row of {table} holds {other:?} where its column takes another type"
+                    )));
+                }
+            }
+        }
+    }
+    let arrays: Vec<String> = columns
         .iter()
         .enumerate()
         .map(|(i, (_, kind))| match kind {
-            ColumnKind::Text => format!("(value->>{i})"),
-            ColumnKind::Integer => format!("(value->>{i})::bigint"),
-            ColumnKind::Bool => format!("(value->>{i})::boolean"),
+            ColumnKind::Text => format!("${}::text[]", i + 1),
+            ColumnKind::Integer => format!("${}::bigint[]", i + 1),
+            ColumnKind::Bool => format!("${}::boolean[]", i + 1),
         })
         .collect();
-    // Rows of another shape are left out by the filter, and the count
-    // then differs: the batch fails instead of storing a changed row.
     let sql = format!(
-        "INSERT INTO {} ({}) SELECT {} FROM jsonb_array_elements($1::jsonb) \
-         WHERE jsonb_typeof(value) = 'array' AND jsonb_array_length(value) = {}",
+        "INSERT INTO {} ({}) SELECT * FROM unnest({})",
         quote(table),
         names.join(", "),
-        values.join(", "),
-        columns.len()
+        arrays.join(", ")
     );
-    let inserted = diesel::sql_query(sql).bind::<Text, _>(json).execute(conn)?;
+    let mut query = diesel::sql_query(sql).into_boxed::<diesel::pg::Pg>();
+    let (mut texts, mut integers, mut bools) =
+        (texts.into_iter(), integers.into_iter(), bools.into_iter());
+    for (_, kind) in columns {
+        query = match kind {
+            ColumnKind::Text => {
+                query.bind::<Array<Nullable<Text>>, _>(texts.next().unwrap_or_default())
+            }
+            ColumnKind::Integer => {
+                query.bind::<Array<Nullable<BigInt>>, _>(integers.next().unwrap_or_default())
+            }
+            ColumnKind::Bool => {
+                query.bind::<Array<Nullable<Bool>>, _>(bools.next().unwrap_or_default())
+            }
+        };
+    }
+    let inserted = query.execute(conn)?;
     if inserted != rows {
         return Err(StoreError::Dump(format!(
-            "a row of {table} is not an array of {} values",
-            columns.len()
+            "{inserted} rows of {table} written, not {rows}"
         )));
     }
     Ok(())
 }
 
-/// Rows of a backup waiting to be written into one table, held the way
-/// the target loads them fastest: on SQLite parsed into typed cells (bound
-/// one by one), on PostgreSQL as the backup's own JSON text (one parameter
-/// per batch; the server checks every value as it casts it).
+/// Rows of a backup waiting to be written into one table, parsed into
+/// typed cells: SQLite binds them one by one in multi-row `INSERT`s,
+/// PostgreSQL one typed array per column.
 pub struct RowBatch {
     table: String,
     columns: Vec<(String, ColumnKind)>,
     cells: Vec<Vec<Cell>>,
-    json: Option<String>,
     rows: usize,
     bytes: usize,
 }
 
 impl RowBatch {
     /// An empty batch for `table`, whose rows hold `columns` in this order.
-    pub fn new(backend: Backend, table: &str, columns: Vec<(String, ColumnKind)>) -> Self {
+    pub fn new(table: &str, columns: Vec<(String, ColumnKind)>) -> Self {
         RowBatch {
             table: table.to_string(),
             columns,
             cells: Vec::new(),
-            json: (backend == Backend::Postgres).then(String::new),
             rows: 0,
             bytes: 0,
         }
@@ -424,11 +431,6 @@ impl RowBatch {
         }
         self.rows += 1;
         self.bytes += line.len();
-        if let Some(json) = &mut self.json {
-            json.push(if json.is_empty() { '[' } else { ',' });
-            json.push_str(line);
-            return Ok(());
-        }
         let cells: Vec<serde_json::Value> =
             serde_json::from_str(line).map_err(|e| bad(e.to_string()))?;
         if cells.len() != self.columns.len() {
@@ -467,18 +469,8 @@ impl RowBatch {
         if rows == 0 {
             return Ok(0);
         }
-        let names: Vec<String> = self.columns.iter().map(|(c, _)| quote(c)).collect();
-        match (conn, &mut self.json) {
-            (AnyConnection::Postgresql(pg), Some(json)) => {
-                let mut text = std::mem::take(json);
-                text.push(']');
-                insert_json_postgres(pg, &self.table, &self.columns, &names, text, rows)?;
-            }
-            (conn, _) => {
-                let cells = std::mem::take(&mut self.cells);
-                insert_rows(conn, &self.table, &self.columns, cells)?;
-            }
-        }
+        let cells = std::mem::take(&mut self.cells);
+        insert_rows(conn, &self.table, &self.columns, cells)?;
         Ok(rows)
     }
 }

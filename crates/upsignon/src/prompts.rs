@@ -1,13 +1,16 @@
 //! The interactive questions of `upsignon install`. Every question has a
 //! default, so pressing Enter throughout gives a working install (embedded
-//! SQLite, self-signed certificate). Nothing is written while questions are
-//! asked: Ctrl-C at any point leaves the machine as it was.
+//! SQLite, self-signed certificate, a first admin `admin@HOST` whose
+//! one-time code install prints). Passwords inside URLs are asked on their
+//! own, hidden. Nothing is written while questions are asked: Ctrl-C at any
+//! point leaves the machine as it was.
 
 use std::path::PathBuf;
 
 use dialoguer::theme::ColorfulTheme;
-use dialoguer::{Confirm, Input, Select};
+use dialoguer::{Confirm, Input, Password, Select};
 use upsignon_config::TlsMode;
+use upsignon_config::url_password::{split_password, with_encoded_password, with_password};
 use upsignon_ops::install::{self, Answers, Layout, Settings};
 
 const SENTRY_NOTE: &str = "Error reports go to the Sentry server you name, outside this machine; \
@@ -101,36 +104,84 @@ fn ask_database(
         answers.database_url = None;
         return Ok(());
     }
-    let mut default = answers
+    let (mut default, mut known_password) = answers
         .database_url
-        .clone()
+        .as_deref()
         .filter(|_| postgres_before)
-        .unwrap_or_else(|| "postgres://upsignon:PASSWORD@127.0.0.1:5432/upsignon".to_string());
+        .map(split_password)
+        .unwrap_or_else(|| {
+            (
+                "postgres://upsignon@127.0.0.1:5432/upsignon".to_string(),
+                None,
+            )
+        });
     loop {
-        let url: String = Input::with_theme(theme)
-            .with_prompt("PostgreSQL URL (empty: use the embedded SQLite instead)")
+        let typed: String = Input::with_theme(theme)
+            .with_prompt(
+                "PostgreSQL URL without its password, postgres://USER@HOST:PORT/DATABASE (empty: use the embedded SQLite instead)",
+            )
             .default(default.clone())
             .allow_empty(true)
             .interact_text()?;
-        if url.trim().is_empty() {
+        if typed.trim().is_empty() {
             answers.database_url = None;
             return Ok(());
         }
-        let checked = upsignon_config::DatabaseUrl::parse(url.trim())
+        let url = ask_url_password(theme, typed.trim(), &mut known_password)?;
+        let checked = upsignon_config::DatabaseUrl::parse(&url)
             .map_err(|e| e.to_string())
             .and_then(|parsed| install::check_database(&parsed).map_err(|e| e.to_string()));
         match checked {
             Ok(latency) => {
                 eprintln!("  connected ({} ms)", latency.as_millis());
-                answers.database_url = Some(url.trim().to_string());
+                answers.database_url = Some(url);
                 return Ok(());
             }
             Err(reason) => {
-                eprintln!("  {reason}\n  Fix the URL and try again.");
-                default = url;
+                eprintln!("  {reason}\n  Fix the URL or the password and try again.");
+                default = split_password(&url).0;
             }
         }
     }
+}
+
+/// The password of `url`'s user, asked hidden (never echoed, never a
+/// default shown), unless the URL was typed with one. Enter keeps
+/// `known` (the current answer's), or means no password.
+fn ask_url_password(
+    theme: &ColorfulTheme,
+    url: &str,
+    known: &mut Option<String>,
+) -> anyhow::Result<String> {
+    let (bare, typed) = split_password(url);
+    if let Some(typed) = typed {
+        *known = Some(typed);
+        return Ok(url.to_string());
+    }
+    let Some(user) = bare
+        .split_once("://")
+        .and_then(|(_, rest)| rest.rsplit_once('@'))
+        .map(|(user, _)| user.to_string())
+    else {
+        return Ok(bare);
+    };
+    let keep = match known {
+        Some(_) => "Enter keeps the current one",
+        None => "Enter for none",
+    };
+    let password = Password::with_theme(theme)
+        .with_prompt(format!("Password of {user} (hidden; {keep})"))
+        .allow_empty_password(true)
+        .interact()?;
+    if password.is_empty() {
+        return Ok(match known {
+            Some(encoded) => with_encoded_password(&bare, encoded),
+            None => bare,
+        });
+    }
+    let url = with_password(&bare, &password);
+    *known = split_password(&url).1;
+    Ok(url)
 }
 
 fn ask_tls(theme: &ColorfulTheme, answers: &mut Answers) -> anyhow::Result<()> {
@@ -190,11 +241,20 @@ fn ask_smtp(theme: &ColorfulTheme, answers: &mut Answers) -> anyhow::Result<()> 
         answers.smtp_from = None;
         return Ok(());
     }
+    let (mut default, mut known_password) = answers
+        .smtp_url
+        .as_deref()
+        .map(split_password)
+        .unwrap_or_default();
     loop {
-        let url: String = Input::with_theme(theme)
-            .with_prompt("SMTP URL (smtps://USER:PASSWORD@HOST:465 or smtp://...:587)")
-            .with_initial_text(answers.smtp_url.clone().unwrap_or_default())
+        let typed: String = Input::with_theme(theme)
+            .with_prompt(
+                "SMTP URL without its password (smtps://USER@HOST:465 or smtp://USER@HOST:587)",
+            )
+            .with_initial_text(default.clone())
             .interact_text()?;
+        let url = ask_url_password(theme, typed.trim(), &mut known_password)?;
+        default = split_password(&url).0;
         let from: String = Input::with_theme(theme)
             .with_prompt("Sender address")
             .with_initial_text(answers.smtp_from.clone().unwrap_or_default())
@@ -212,10 +272,13 @@ fn ask_smtp(theme: &ColorfulTheme, answers: &mut Answers) -> anyhow::Result<()> 
 }
 
 fn ask_admin(theme: &ColorfulTheme, answers: &mut Answers) -> anyhow::Result<()> {
+    let default = answers
+        .admin_email
+        .clone()
+        .unwrap_or_else(|| default_admin_email(answers.public_url.as_deref()));
     let email: String = Input::with_theme(theme)
-        .with_prompt("First admin's email (empty: add one later)")
-        .default(answers.admin_email.clone().unwrap_or_default())
-        .show_default(answers.admin_email.is_some())
+        .with_prompt("First admin's email, to sign in to the console with (empty: add one later)")
+        .default(default)
         .allow_empty(true)
         .validate_with(|text: &String| {
             if text.is_empty() || upsignon_domain::Email::parse(text).is_ok() {
@@ -227,6 +290,25 @@ fn ask_admin(theme: &ColorfulTheme, answers: &mut Answers) -> anyhow::Result<()>
         .interact_text()?;
     answers.admin_email = Some(email).filter(|e| !e.is_empty());
     Ok(())
+}
+
+/// `admin@` the public URL's host (made a domain when it is a bare host
+/// name): pressing Enter gives an admin who can sign in with the code that
+/// install prints.
+fn default_admin_email(public_url: Option<&str>) -> String {
+    let host = public_url
+        .and_then(|url| url.split_once("://"))
+        .map(|(_, rest)| rest.split(['/', ':']).next().unwrap_or_default())
+        .filter(|host| !host.is_empty())
+        .unwrap_or("localhost");
+    let email = match host.contains('.') {
+        true => format!("admin@{host}"),
+        false => format!("admin@{host}.localdomain"),
+    };
+    match upsignon_domain::Email::parse(&email) {
+        Ok(email) => email.as_str().to_string(),
+        Err(_) => "admin@localhost.localdomain".to_string(),
+    }
 }
 
 fn ask_backups(

@@ -8,102 +8,30 @@
 
 mod support;
 
-use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
 use serde_json::Value;
-use support::{binary, text};
-use upsignon_config::Config;
-use upsignon_ops::backup::{self, Keys};
+use support::backup_site::{Site, key_file};
+use support::text;
+use upsignon_ops::backup;
+use upsignon_store::introspect;
 use upsignon_store::queries::{tenants, users, vaults};
-use upsignon_store::{Store, dump, introspect};
-use upsignon_testkit::{Backend, TestDatabase};
+use upsignon_testkit::Backend;
 
 const TENANT: &str = "t-awkward";
 
-fn key_file(dir: &Path) -> PathBuf {
-    let path = dir.join("backup.key");
-    std::fs::write(&path, backup::generate_key_file_text()).unwrap();
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
-    path
-}
-
-struct Site {
-    db: TestDatabase,
-    config: Config,
-    config_file: PathBuf,
-}
-
 impl Site {
-    fn new(backend: Backend, key: &Path) -> Site {
-        let db = TestDatabase::new(backend);
-        let config = Config {
-            database_url: Some(db.url.clone()),
-            state_dir: db.dir.path().join("state"),
-            backup_dir: Some(db.dir.path().join("backups")),
-            backup_key_file: Some(key.to_path_buf()),
-            ..Config::default()
-        };
-        let config_file = db.dir.path().join("upsignon.toml");
-        std::fs::write(
-            &config_file,
-            format!(
-                "database_url = \"{}\"\nstate_dir = \"{}\"\nbackup_dir = \"{}\"\nbackup_key_file = \"{}\"\n",
-                db.url_string(),
-                config.state_dir.display(),
-                config.backups().display(),
-                key.display()
-            ),
-        )
-        .unwrap();
-        let site = Site {
-            db,
-            config,
-            config_file,
-        };
-        site.store().migrate_up("test").unwrap();
-        site
-    }
-
-    fn store(&self) -> Store {
-        Store::open(&self.db.url, 1).unwrap()
-    }
-
-    fn keys(&self) -> Keys {
-        Keys::of(&self.config).unwrap()
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(binary());
-        command
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .arg("--config")
-            .arg(&self.config_file)
-            .args(args)
-            .stdin(Stdio::null());
-        command
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.command(args).output().unwrap()
-    }
-
     /// Every row of every table as JSON values (booleans as 0/1, as SQLite
     /// keeps them), sorted: equal across backends when the data is.
     fn contents(&self) -> Vec<(String, Vec<Value>)> {
-        let store = self.store();
-        let mut conn = store.connection().unwrap();
-        dump::tables_in_creation_order(&mut conn)
-            .unwrap()
+        self.rows_by_table()
             .into_iter()
-            .map(|t| {
-                let mut rows: Vec<Value> = introspect::rows(&mut conn, &t)
-                    .unwrap()
+            .map(|(t, lines)| {
+                let mut rows: Vec<Value> = lines
                     .iter()
                     .map(|line| normalise(serde_json::from_str(line).unwrap()))
                     .collect();
@@ -251,7 +179,7 @@ fn schema_of(site: &Site) -> Vec<String> {
 
 fn round_trip(from: Backend, to: Backend, with_nul: bool, non_conforming: bool) {
     let keys_dir = tempfile::tempdir().unwrap();
-    let key = key_file(keys_dir.path());
+    let key = key_file(keys_dir.path(), "backup.key");
     let source = Site::new(from, &key);
     fill_awkward(&source, with_nul);
     let file = keys_dir.path().join("awkward.upsignon-backup");
@@ -316,7 +244,7 @@ fn awkward_values_round_trip_postgres_to_postgres_non_conforming_strings() {
 
 fn twenty_backups_at_once(backend: Backend) {
     let keys_dir = tempfile::tempdir().unwrap();
-    let key = key_file(keys_dir.path());
+    let key = key_file(keys_dir.path(), "backup.key");
     let site = Arc::new(Site::new(backend, &key));
     site.seed(200, 2048);
     let barrier = Arc::new(Barrier::new(20));
@@ -389,7 +317,7 @@ fn killed_at(mut command: Command, after: Duration) {
 
 fn kill_anywhere(backend: Backend) {
     let keys_dir = tempfile::tempdir().unwrap();
-    let key = key_file(keys_dir.path());
+    let key = key_file(keys_dir.path(), "backup.key");
     let site = Site::new(backend, &key);
     site.seed(1500, 8192);
     let started = Instant::now();
@@ -448,7 +376,7 @@ fn kill_anywhere_postgres() {
 #[test]
 fn an_empty_file_is_named_as_such() {
     let keys_dir = tempfile::tempdir().unwrap();
-    let key = key_file(keys_dir.path());
+    let key = key_file(keys_dir.path(), "backup.key");
     let site = Site::new(Backend::Sqlite, &key);
     let empty = keys_dir.path().join("empty.upsignon-backup");
     std::fs::write(&empty, b"").unwrap();

@@ -5,51 +5,16 @@
 
 mod support;
 
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
 use diesel::connection::SimpleConnection;
+use support::backup_site::{Site, key_file};
 use support::{binary, text};
-use upsignon_store::{Store, dump, introspect};
+use upsignon_store::{Store, dump};
 use upsignon_testkit::{Backend, TestDatabase, newer_release_migrations};
 
-struct Site {
-    db: TestDatabase,
-    config: PathBuf,
-}
-
-fn key_file(dir: &Path, name: &str) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, upsignon_ops::backup::generate_key_file_text()).unwrap();
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
-    path
-}
-
 impl Site {
-    fn new(backend: Backend, key: &Path) -> Self {
-        let db = TestDatabase::new(backend);
-        let config = db.dir.path().join("upsignon.toml");
-        std::fs::write(
-            &config,
-            format!(
-                "database_url = \"{}\"\nstate_dir = \"{}\"\nbackup_dir = \"{}\"\nbackup_key_file = \"{}\"\n",
-                db.url_string(),
-                db.dir.path().join("state").display(),
-                db.dir.path().join("backups").display(),
-                key.display()
-            ),
-        )
-        .unwrap();
-        let site = Site { db, config };
-        site.store().migrate_up("test").unwrap();
-        site
-    }
-
-    fn store(&self) -> Store {
-        Store::open(&self.db.url, 1).unwrap()
-    }
-
     fn with_fixtures(self) -> Self {
         let fixtures =
             Path::new(env!("CARGO_MANIFEST_DIR")).join("../upsignon-store/migrations/fixtures");
@@ -70,18 +35,6 @@ impl Site {
         self
     }
 
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(binary())
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .arg("--config")
-            .arg(&self.config)
-            .args(args)
-            .stdin(Stdio::null())
-            .output()
-            .unwrap()
-    }
-
     fn backup(&self, name: &str) -> PathBuf {
         let out = self.db.dir.path().join(name);
         let output = self.run(&["backup", "--out", out.to_str().unwrap()]);
@@ -96,17 +49,7 @@ impl Site {
 
     /// Every row of every table, as text, for comparing two databases.
     fn contents(&self) -> Vec<(String, Vec<String>)> {
-        let store = self.store();
-        let mut conn = store.connection().unwrap();
-        dump::tables_in_creation_order(&mut conn)
-            .unwrap()
-            .into_iter()
-            .map(|t| {
-                let mut rows = introspect::rows(&mut conn, &t).unwrap();
-                rows.sort();
-                (t, rows)
-            })
-            .collect()
+        self.rows_by_table()
     }
 }
 
@@ -267,7 +210,7 @@ fn a_backup_killed_mid_write_leaves_no_file_under_its_final_name() {
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .arg("--config")
-        .arg(&site.config)
+        .arg(&site.config_file)
         .args(["backup", "--out", out.to_str().unwrap()])
         .stdin(Stdio::null())
         .stdout(Stdio::null())

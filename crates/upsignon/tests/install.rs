@@ -222,6 +222,7 @@ fn an_answers_file_gives_the_answers() {
 /// URL first (refused with the reason, asked again), then the right one.
 #[test]
 fn interactive_install_with_enter_and_a_corrected_postgres_url() {
+    const PASSWORD: &str = "p@ss w/ord";
     let db = TestDatabase::new(Backend::Postgres);
     let prefix = db.dir.path().join("root");
     let port = free_port();
@@ -239,10 +240,21 @@ fn interactive_install_with_enter_and_a_corrected_postgres_url() {
     term.keys(&["C-u"]);
     term.text("postgres://postgres@127.0.0.1:1/nowhere");
     term.keys(&["Enter"]);
-    term.wait_for("Fix the URL and try again");
+    // The password is asked on its own, hidden.
+    term.wait_for("Password of postgres (hidden; Enter for none)");
+    term.text("first try");
+    term.keys(&["Enter"]);
+    term.wait_for("Fix the URL or the password and try again");
     term.text(&db.url_string());
     term.keys(&["Enter"]);
-    term.wait_for("connected");
+    term.wait_for("Password of postgres (hidden; Enter keeps the current one)");
+    term.text(PASSWORD);
+    term.keys(&["Enter"]);
+    let screen = term.wait_for("connected");
+    assert!(
+        !screen.contains("first try") && !screen.contains(PASSWORD),
+        "a password was shown: {screen}"
+    );
     for question in [
         "TLS certificate",
         "SMTP server",
@@ -258,8 +270,14 @@ fn interactive_install_with_enter_and_a_corrected_postgres_url() {
     let screen = term.wait_for("EXIT=");
     assert!(screen.contains("EXIT=0"), "{screen}");
     assert!(screen.contains("Install finished"), "{screen}");
+    // Enter at "First admin" gives one, with the code to sign in.
+    assert!(screen.contains("admin@"), "{screen}");
     let config = std::fs::read_to_string(prefix.join("etc/upsignon/upsignon.toml")).unwrap();
-    assert!(config.contains(&db.url_string()), "{config}");
+    // Local PostgreSQL trusts 127.0.0.1, so any password connects; the URL
+    // keeps it, percent-encoded.
+    let expected = upsignon_config::url_password::with_password(&db.url_string(), PASSWORD);
+    assert!(expected.contains("p%40ss%20w%2Ford"), "{expected}");
+    assert!(config.contains(&expected), "{config}");
     assert_eq!(
         ready(&prefix.join("var/lib/upsignon"), port)["status"],
         "ready"

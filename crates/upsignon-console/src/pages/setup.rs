@@ -124,7 +124,7 @@ pub async fn submit(
         );
     };
     if let Some(ip) = limiter_ip {
-        console.limiter.give_back(ip);
+        console.limiter.give_back(&ip);
     }
     let mut response = redirect("/console/setup/totp");
     response

@@ -1,7 +1,9 @@
 //! Sign-in (email, password, TOTP code) and sign-out. Failures count per
-//! address (in memory) and per admin (in the database: five in a row lock
-//! the account for fifteen minutes); every outcome for a known admin is
-//! audited.
+//! address and per email-and-address (in memory: ten and five per fifteen
+//! minutes), and per admin (in the database: twenty, which takes several
+//! addresses, lock the account for fifteen minutes). Every refusal gets the
+//! same answer, so it never tells whether an email is an admin's; every
+//! checked attempt at a known admin is audited.
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use maud::html;
@@ -16,7 +18,10 @@ use crate::session::{self, now_ms};
 use crate::{Console, audit, csrf, password, totp};
 use upsignon_store::AnyConnection;
 
-pub const MAX_FAILURES: i32 = 5;
+/// Failed sign-ins, from any addresses, that lock an account for
+/// `LOCK_MS`: more than one address may make at one email
+/// (`limiter::MAX_FAILURES_PER_ACCOUNT`), so it takes several addresses.
+pub const ACCOUNT_MAX_FAILURES: i32 = 20;
 pub const LOCK_MS: i64 = 15 * 60 * 1000;
 
 #[derive(Deserialize)]
@@ -59,12 +64,15 @@ fn form_page(
     Ok(layout::html_response(&mut response, page))
 }
 
-/// What the checks decided.
+/// What the checks decided. A locked account is refused like a wrong
+/// password: the answer never tells whether an email is an admin's.
 enum Outcome {
     SignedIn { token: String },
     Refused,
-    Locked { minutes: i64 },
 }
+
+/// The one answer to every refused sign-in, known email or not.
+const REFUSED: &str = "Wrong email, password or code, or too many failed sign-ins for this account: check them and try again in 15 minutes. A super-admin sees every failed sign-in in the audit log.";
 
 pub async fn submit(
     req: HttpRequest,
@@ -83,13 +91,25 @@ pub async fn submit(
         return Err(too_many(wait));
     }
     let form = form.into_inner();
+    // Per email and address: a stranger who knows an admin's email runs out
+    // of guesses at it from their own address; the admin's is unaffected.
+    let pair = limiter_ip.map(|ip| (form.email.trim().to_lowercase(), ip));
+    let pair_open = pair
+        .clone()
+        .is_none_or(|pair| console.account_limiter.begin_attempt(pair).is_ok());
     let secrets = console.secrets.clone();
-    let outcome = guard::run(&console, move |conn| check(conn, &form, &secrets, ip)).await?;
+    let outcome = guard::run(&console, move |conn| {
+        check(conn, &form, &secrets, ip, pair_open)
+    })
+    .await?;
     match outcome {
         Outcome::SignedIn { token } => {
             // This attempt did not fail; earlier failures are not forgotten.
             if let Some(ip) = limiter_ip {
-                console.limiter.give_back(ip);
+                console.limiter.give_back(&ip);
+            }
+            if let Some(pair) = &pair {
+                console.account_limiter.give_back(pair);
             }
             let mut response = redirect("/console/");
             response
@@ -99,55 +119,44 @@ pub async fn submit(
         }
         Outcome::Refused => form_page(
             &req,
-            Some("Wrong email, password or code. Check them and try again."),
+            Some(REFUSED),
             actix_web::http::StatusCode::UNAUTHORIZED,
         ),
-        Outcome::Locked { minutes } => Err(ConsoleError::TooMany {
-            retry_after_secs: (minutes * 60) as u64,
-            message: format!(
-                "This admin account is locked after {MAX_FAILURES} failed sign-ins. Try again in {minutes} minute(s), or ask a super-admin to check the audit log."
-            ),
-        }),
     }
 }
 
 /// Password, then code. An admin whose second factor is not enrolled yet
 /// cannot sign in here: only the first sign-in with a one-time code opens
-/// the enrolment page (a password alone never does).
+/// the enrolment page (a password alone never does). Every refusal costs
+/// one password hash, so its time tells nothing either.
 fn check(
     conn: &mut AnyConnection,
     form: &SignInForm,
     secrets: &crate::SecretBox,
     ip: Option<String>,
+    pair_open: bool,
 ) -> Result<Outcome, ConsoleError> {
+    let refuse = || {
+        password::verify(&form.password, None);
+        Ok(Outcome::Refused)
+    };
+    if !pair_open {
+        return refuse();
+    }
     let now = now_ms();
     let admin = admins::find_by_email(conn, &form.email.trim().to_lowercase())?;
-    if let Some(locked_until) = admin.as_ref().and_then(|a| a.locked_until)
-        && locked_until > now
-    {
-        return Ok(Outcome::Locked {
-            minutes: (locked_until - now + 59_999) / 60_000,
-        });
-    }
     // Counted before it is checked, atomically: concurrent guesses each take
-    // one of MAX_FAILURES, and none is checked once another locked the account.
+    // one of ACCOUNT_MAX_FAILURES, and none is checked once another locked
+    // the account. Only failures that passed both address limits get here,
+    // so no single address can lock an admin out.
     let attempt = match &admin {
         Some(admin) => upsignon_store::Store::transaction_on(conn, |conn| {
-            admins::claim_sign_in_attempt(conn, &admin.id, now, MAX_FAILURES, now + LOCK_MS)
+            admins::claim_sign_in_attempt(conn, &admin.id, now, ACCOUNT_MAX_FAILURES, now + LOCK_MS)
         })?,
         None => admins::Attempt::Counted,
     };
     if attempt == admins::Attempt::Locked {
-        let until = admin
-            .as_ref()
-            .map(|a| admins::find(conn, &a.id))
-            .transpose()?
-            .flatten()
-            .and_then(|a| a.locked_until)
-            .unwrap_or(now + LOCK_MS);
-        return Ok(Outcome::Locked {
-            minutes: (until - now + 59_999) / 60_000,
-        });
+        return refuse();
     }
     let password_ok = password::verify(
         &form.password,

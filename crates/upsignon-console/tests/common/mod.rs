@@ -53,6 +53,14 @@ impl Site {
         }))
     }
 
+    /// Behind a trusted proxy on 127.0.0.1: a request's `X-Forwarded-For`
+    /// names its client address.
+    pub fn behind_proxy(backend: Backend) -> Site {
+        Self::on(upsignon_testkit::spawn_app_with(backend, |config| {
+            config.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+        }))
+    }
+
     fn on(app: TestApp) -> Site {
         let made = ensure_tenant_and_admin(
             &app.store,

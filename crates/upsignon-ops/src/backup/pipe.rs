@@ -1,10 +1,13 @@
-//! A writer that hands its bytes, in large chunks, to another thread: a
-//! backup reads the database on one core while gzip and age work on the
-//! other. At most [`IN_FLIGHT`] chunks wait between the two, so memory stays
-//! flat whatever the backup's size. An error of the far side (a full disk)
-//! comes back to the writer with its kind and message.
+//! Two cores for one stream. [`Pipe`]: a writer that hands its bytes, in
+//! large chunks, to another thread (a backup reads the database on one core
+//! while gzip and age work on the other). [`ReadAhead`]: a reader whose
+//! bytes another thread prepares (a restore parses and loads rows while age
+//! and gzip open the next ones). At most [`IN_FLIGHT`] chunks wait between
+//! the two, so memory stays flat whatever the size. An error on the far
+//! side (a full disk, a damaged chunk) reaches this side with its kind and
+//! message.
 
-use std::io::{self, Write};
+use std::io::{self, BufRead, Read, Write};
 use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::thread::{self, JoinHandle};
 
@@ -108,6 +111,86 @@ impl<T: Send + 'static> Drop for Pipe<T> {
     }
 }
 
+/// The reading end: bytes read ahead from a source by another thread.
+pub struct ReadAhead {
+    chunk: Vec<u8>,
+    at: usize,
+    receiver: Receiver<io::Result<Vec<u8>>>,
+}
+
+impl ReadAhead {
+    /// Starts a thread that reads `source` to its end, a chunk at a time.
+    /// It stops early when this reader is dropped.
+    pub fn spawn<R: Read + Send + 'static>(mut source: R) -> io::Result<Self> {
+        let (sender, receiver) = mpsc::sync_channel(IN_FLIGHT);
+        thread::Builder::new()
+            .name("backup-reader".into())
+            .spawn(move || {
+                loop {
+                    let mut chunk = vec![0; CHUNK];
+                    let mut filled = 0;
+                    let outcome = loop {
+                        match source.read(&mut chunk[filled..]) {
+                            Ok(0) => break Ok(true),
+                            Ok(n) => {
+                                filled += n;
+                                if filled == CHUNK {
+                                    break Ok(false);
+                                }
+                            }
+                            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                            Err(e) => break Err(e),
+                        }
+                    };
+                    chunk.truncate(filled);
+                    let (sent, end) = match outcome {
+                        Ok(end) => (filled == 0 || sender.send(Ok(chunk)).is_ok(), end),
+                        Err(e) => (sender.send(Err(e)).is_ok(), true),
+                    };
+                    if !sent || end {
+                        return;
+                    }
+                }
+            })?;
+        Ok(ReadAhead {
+            chunk: Vec::new(),
+            at: 0,
+            receiver,
+        })
+    }
+}
+
+impl BufRead for ReadAhead {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        while self.at == self.chunk.len() {
+            match self.receiver.recv() {
+                Ok(Ok(chunk)) => {
+                    self.chunk = chunk;
+                    self.at = 0;
+                }
+                Ok(Err(e)) => return Err(e),
+                // The thread is done: the end of the source.
+                Err(_) => return Ok(&[]),
+            }
+        }
+        Ok(&self.chunk[self.at..])
+    }
+
+    fn consume(&mut self, amount: usize) {
+        self.at = (self.at + amount).min(self.chunk.len());
+    }
+}
+
+impl Read for ReadAhead {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let available = self.fill_buf()?;
+        let n = available.len().min(out.len());
+        out[..n].copy_from_slice(&available[..n]);
+        self.consume(n);
+        Ok(n)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,6 +214,29 @@ mod tests {
         }
         fn flush(&mut self) -> io::Result<()> {
             Ok(())
+        }
+    }
+
+    #[test]
+    fn read_ahead_gives_every_byte_in_order_then_the_error() {
+        let data: Vec<u8> = (0..3 * CHUNK + 17).map(|i| (i % 251) as u8).collect();
+        let mut all = Vec::new();
+        ReadAhead::spawn(io::Cursor::new(data.clone()))
+            .unwrap()
+            .read_to_end(&mut all)
+            .unwrap();
+        assert_eq!(all, data);
+
+        let failing = io::Cursor::new(vec![1u8; 10]).chain(Full);
+        let mut reader = ReadAhead::spawn(failing).unwrap();
+        let mut all = Vec::new();
+        let error = reader.read_to_end(&mut all).unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::StorageFull);
+    }
+
+    impl Read for Full {
+        fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+            Err(io::Error::new(io::ErrorKind::StorageFull, "no space left"))
         }
     }
 

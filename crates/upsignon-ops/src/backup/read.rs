@@ -72,7 +72,8 @@ fn open_plain(path: &Path, key_file: &Path) -> Result<impl BufRead, BackupError>
     let plain = decryptor
         .decrypt(std::iter::once(&identity as &dyn age::Identity))
         .map_err(|e| wrong_key(e.to_string()))?;
-    Ok(BufReader::with_capacity(1 << 16, GzDecoder::new(plain)))
+    // age and gzip run on a second thread while this one parses and loads.
+    super::pipe::ReadAhead::spawn(GzDecoder::new(plain)).map_err(io("read", path))
 }
 
 fn parse_header(line: &str, path: &Path) -> Result<Header, BackupError> {

@@ -246,7 +246,7 @@ impl Loader {
                     })
                     .collect::<Result<_, _>>()?;
                 self.table = name.to_string();
-                self.batch = Some(RowBatch::new(conn.backend(), name, columns));
+                self.batch = Some(RowBatch::new(name, columns));
                 Ok(false)
             }
             Item::Row(line) => {

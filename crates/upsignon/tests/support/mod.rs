@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+pub mod backup_site;
 pub mod releases;
 
 use std::net::TcpListener;
