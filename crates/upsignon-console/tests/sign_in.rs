@@ -17,26 +17,28 @@ use upsignon_testkit::Backend;
 /// One sign-in from `address` (through the trusted proxy): the sign-in
 /// page for its cookie and token, then the form. Status and page, the
 /// page without its form token.
-async fn sign_in_from(
-    site: &Site,
-    address: &str,
-    email: &str,
-    password: &str,
-    code: &str,
-) -> (u16, String) {
-    let url = site.url("/console/sign-in");
-    let page = site
-        .http
-        .get(&url)
+/// The sign-in page, fetched from `address` (through the trusted proxy):
+/// its pre-session cookie and form token.
+async fn sign_in_page(http: &reqwest::Client, url: &str, address: &str) -> (String, String) {
+    let page = http
+        .get(url)
         .header("X-Forwarded-For", address)
         .send()
         .await
         .unwrap();
     let cookies = set_cookies(&page);
-    let csrf = hidden_csrf(&page.text().await.unwrap());
-    let answer = site
-        .http
-        .post(&url)
+    (cookies, hidden_csrf(&page.text().await.unwrap()))
+}
+
+/// The sign-in form, sent from `address` with the page's cookie and token.
+async fn post_sign_in(
+    http: &reqwest::Client,
+    url: &str,
+    address: &str,
+    (cookies, csrf): (String, String),
+    [email, password, code]: [&str; 3],
+) -> reqwest::Response {
+    http.post(url)
         .header("X-Forwarded-For", address)
         .header("Cookie", cookies)
         .header("Content-Type", FORM)
@@ -48,7 +50,21 @@ async fn sign_in_from(
         ]))
         .send()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+/// One sign-in from `address`: status and page, the page without its form
+/// token.
+async fn sign_in_from(
+    site: &Site,
+    address: &str,
+    email: &str,
+    password: &str,
+    code: &str,
+) -> (u16, String) {
+    let url = site.url("/console/sign-in");
+    let page = sign_in_page(&site.http, &url, address).await;
+    let answer = post_sign_in(&site.http, &url, address, page, [email, password, code]).await;
     let status = answer.status().as_u16();
     let html = answer.text().await.unwrap();
     let html = match html.contains("name=\"csrf\"") {
@@ -297,33 +313,15 @@ fn burst_of_sign_ins(
         n,
         |i, http| {
             let (url, address) = (url.clone(), address(i));
-            async move {
-                let page = http
-                    .get(&url)
-                    .header("X-Forwarded-For", address)
-                    .send()
-                    .await
-                    .unwrap();
-                let cookies = set_cookies(&page);
-                (cookies, hidden_csrf(&page.text().await.unwrap()))
-            }
+            async move { sign_in_page(&http, &url, &address).await }
         },
-        |i, http, (cookies, csrf)| {
+        |i, http, page| {
             let (url, email, address) = (url.clone(), email(i), address(i));
             async move {
-                http.post(&url)
-                    .header("X-Forwarded-For", address)
-                    .header("Cookie", cookies)
-                    .header("Content-Type", FORM)
-                    .body(form_body(&[
-                        ("csrf", &csrf),
-                        ("email", &email),
-                        ("password", &format!("guess {i}")),
-                        ("code", "000000"),
-                    ]))
-                    .send()
+                let guess = format!("guess {i}");
+                let fields = [email.as_str(), guess.as_str(), "000000"];
+                post_sign_in(&http, &url, &address, page, fields)
                     .await
-                    .unwrap()
                     .status()
                     .as_u16()
             }

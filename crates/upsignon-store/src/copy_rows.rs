@@ -1,18 +1,21 @@
-//! PostgreSQL only: one table's rows streamed by `COPY (SELECT ...) TO
-//! STDOUT` and turned into the dump's JSON lines on the client. The server
-//! sends rows while the client encodes the ones before (a cursor makes the
-//! two wait for each other at every page), and builds no JSON itself.
-//! Works inside the caller's snapshot transaction; holds one row at a time.
+//! PostgreSQL only: COPY both ways. A table's rows streamed by `COPY
+//! (SELECT ...) TO STDOUT` and turned into the dump's JSON lines on the
+//! client (the server sends rows while the client encodes the ones before,
+//! and builds no JSON itself); a batch of restored rows written by `COPY
+//! table (...) FROM STDIN`, the fastest way into PostgreSQL, as
+//! `pg_restore` does. Values travel in COPY's text format, escaped here,
+//! never as SQL. Works inside the caller's transaction.
 
 use std::cell::RefCell;
 use std::io::BufRead;
 
 use diesel::PgConnection;
 use diesel::pg::{CopyTarget, Pg};
+use diesel::prelude::*;
 use diesel::query_builder::AstPass;
 
 use crate::StoreError;
-use crate::dump::ColumnKind;
+use crate::dump::{Cell, ColumnKind};
 
 thread_local! {
     /// The `SELECT` the next COPY of this thread reads: diesel names a COPY's
@@ -22,6 +25,19 @@ thread_local! {
 
 /// The COPY source of this thread: `(SOURCE)`.
 struct RuntimeSelect;
+
+/// The COPY target of this thread: `SOURCE`, a table and its columns.
+struct RuntimeTable;
+
+impl CopyTarget for RuntimeTable {
+    type Table = crate::schema::tenants::table;
+    type SqlType = diesel::sql_types::Text;
+
+    fn walk_target(mut pass: AstPass<'_, '_, Pg>) -> diesel::QueryResult<()> {
+        SOURCE.with(|source| pass.push_sql(&source.borrow()));
+        Ok(())
+    }
+}
 
 impl CopyTarget for RuntimeSelect {
     // Unused by a raw COPY TO; any table will do.
@@ -77,6 +93,55 @@ pub(crate) fn each_row<E: From<StoreError>>(
         rows += 1;
     }
     Ok(rows)
+}
+
+/// Writes `rows` (cells in the order of `names`) into `table` with one
+/// `COPY ... FROM STDIN`; returns the rows the server counted.
+pub(crate) fn copy_in(
+    conn: &mut PgConnection,
+    table: &str,
+    names: &[String],
+    rows: Vec<Vec<Cell>>,
+) -> Result<usize, StoreError> {
+    let mut text = String::new();
+    for row in &rows {
+        for (i, cell) in row.iter().enumerate() {
+            if i > 0 {
+                text.push('\t');
+            }
+            match cell {
+                Cell::Null => text.push_str("\\N"),
+                Cell::Bool(b) => text.push(if *b { 't' } else { 'f' }),
+                Cell::Integer(n) => text.push_str(&n.to_string()),
+                Cell::Text(t) => escape_into(&mut text, t),
+            }
+        }
+        text.push('\n');
+    }
+    SOURCE.with(|source| {
+        *source.borrow_mut() = format!("{} ({})", crate::dump::quote(table), names.join(", "))
+    });
+    let written = diesel::copy_from(crate::schema::tenants::table)
+        .from_raw_data(RuntimeTable, |sink| {
+            sink.write_all(text.as_bytes())
+                .map_err(|e| diesel::result::Error::DeserializationError(e.into()))
+        })
+        .execute(conn)?;
+    Ok(written)
+}
+
+/// `text` in COPY's text format: backslash, tab, line feed and carriage
+/// return escaped.
+fn escape_into(out: &mut String, text: &str) {
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c => out.push(c),
+        }
+    }
 }
 
 /// One line of COPY's text format (tab-separated, `\N` for null,
@@ -238,6 +303,18 @@ mod tests {
         assert_eq!(
             json("\\101\\x42\t\n", &[Text, Text]),
             serde_json::json!(["AB", ""])
+        );
+    }
+
+    #[test]
+    fn escaped_text_reads_back_the_same() {
+        let awkward = "tab\there\nline\r\\ back \\N é😀\u{1}";
+        let mut line = String::new();
+        escape_into(&mut line, awkward);
+        assert!(!line.contains('\t') && !line.contains('\n'));
+        assert_eq!(
+            String::from_utf8(unescape(line.as_bytes())).unwrap(),
+            awkward
         );
     }
 

@@ -3,8 +3,9 @@
 //! backups. Rows are read in one pass per table (SQLite by rowid, PostgreSQL
 //! streamed by COPY), so time is linear in rows and memory holds one page.
 //! Values travel as JSON (text, integers, booleans, null) and are written
-//! back as bound parameters of the target column's type, never as SQL text
-//! built from data: every value the database holds comes back byte for byte.
+//! back as bound parameters of the target column's type (SQLite) or as COPY
+//! data (PostgreSQL), never as SQL text built from data: every value the
+//! database holds comes back byte for byte.
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
@@ -251,8 +252,9 @@ fn short(value: &serde_json::Value) -> String {
     }
 }
 
-/// Inserts `rows` (each with one cell per column of `columns`) into `table`,
-/// every value a bound parameter.
+/// Inserts `rows` (each with one cell per column of `columns`) into `table`:
+/// SQLite binds every value as a parameter, PostgreSQL sends the rows as
+/// COPY data.
 pub fn insert_rows(
     conn: &mut AnyConnection,
     table: &str,
@@ -271,7 +273,16 @@ pub fn insert_rows(
     }
     let names: Vec<String> = columns.iter().map(|(c, _)| quote(c)).collect();
     match conn {
-        AnyConnection::Postgresql(pg) => insert_columns_postgres(pg, table, columns, &names, rows),
+        AnyConnection::Postgresql(pg) => {
+            let count = rows.len();
+            let written = crate::copy_rows::copy_in(pg, table, &names, rows)?;
+            if written != count {
+                return Err(StoreError::Dump(format!(
+                    "{written} rows of {table} written, not {count}"
+                )));
+            }
+            Ok(())
+        }
         AnyConnection::Sqlite(sqlite) => insert_rows_sqlite(sqlite, table, columns, &names, rows),
     }
 }
@@ -316,86 +327,6 @@ fn insert_rows_sqlite(
             }
         }
         query.execute(conn)?;
-    }
-    Ok(())
-}
-
-/// PostgreSQL: one `INSERT ... SELECT * FROM unnest(...)` per batch, each
-/// column bound as one typed array in the binary protocol, so the server
-/// parses no text at all (about twice as fast as one JSON parameter).
-fn insert_columns_postgres(
-    conn: &mut diesel::PgConnection,
-    table: &str,
-    columns: &[(String, ColumnKind)],
-    names: &[String],
-    cells: Vec<Vec<Cell>>,
-) -> Result<(), StoreError> {
-    use diesel::sql_types::{Array, Nullable};
-    let rows = cells.len();
-    let mut texts: Vec<Vec<Option<String>>> = Vec::new();
-    let mut integers: Vec<Vec<Option<i64>>> = Vec::new();
-    let mut bools: Vec<Vec<Option<bool>>> = Vec::new();
-    let mut slots = Vec::with_capacity(columns.len());
-    for (_, kind) in columns {
-        slots.push(match kind {
-            ColumnKind::Text => (texts.push(Vec::with_capacity(rows)), texts.len() - 1).1,
-            ColumnKind::Integer => (integers.push(Vec::with_capacity(rows)), integers.len() - 1).1,
-            ColumnKind::Bool => (bools.push(Vec::with_capacity(rows)), bools.len() - 1).1,
-        });
-    }
-    for row in cells {
-        for ((cell, (_, kind)), slot) in row.into_iter().zip(columns).zip(&slots) {
-            match (kind, cell) {
-                (ColumnKind::Text, Cell::Text(t)) => texts[*slot].push(Some(t)),
-                (ColumnKind::Integer, Cell::Integer(n)) => integers[*slot].push(Some(n)),
-                (ColumnKind::Bool, Cell::Bool(b)) => bools[*slot].push(Some(b)),
-                (ColumnKind::Text, Cell::Null) => texts[*slot].push(None),
-                (ColumnKind::Integer, Cell::Null) => integers[*slot].push(None),
-                (ColumnKind::Bool, Cell::Null) => bools[*slot].push(None),
-                (_, other) => {
-                    return Err(StoreError::Dump(format!(
-                        "a row of {table} holds {other:?} where its column takes another type"
-                    )));
-                }
-            }
-        }
-    }
-    let arrays: Vec<String> = columns
-        .iter()
-        .enumerate()
-        .map(|(i, (_, kind))| match kind {
-            ColumnKind::Text => format!("${}::text[]", i + 1),
-            ColumnKind::Integer => format!("${}::bigint[]", i + 1),
-            ColumnKind::Bool => format!("${}::boolean[]", i + 1),
-        })
-        .collect();
-    let sql = format!(
-        "INSERT INTO {} ({}) SELECT * FROM unnest({})",
-        quote(table),
-        names.join(", "),
-        arrays.join(", ")
-    );
-    let mut query = diesel::sql_query(sql).into_boxed::<diesel::pg::Pg>();
-    let (mut texts, mut integers, mut bools) =
-        (texts.into_iter(), integers.into_iter(), bools.into_iter());
-    for (_, kind) in columns {
-        query = match kind {
-            ColumnKind::Text => {
-                query.bind::<Array<Nullable<Text>>, _>(texts.next().unwrap_or_default())
-            }
-            ColumnKind::Integer => {
-                query.bind::<Array<Nullable<BigInt>>, _>(integers.next().unwrap_or_default())
-            }
-            ColumnKind::Bool => {
-                query.bind::<Array<Nullable<Bool>>, _>(bools.next().unwrap_or_default())
-            }
-        };
-    }
-    let inserted = query.execute(conn)?;
-    if inserted != rows {
-        return Err(StoreError::Dump(format!(
-            "{inserted} rows of {table} written, not {rows}"
-        )));
     }
     Ok(())
 }
